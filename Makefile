@@ -1,0 +1,60 @@
+# The book's commands. `make book` and `make test` are all the set-up a new machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+NB ?=
+
+.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -r requirements-dev.txt
+	# d2l 1.0.3 pins old NumPy: installed without its pins, for the tests that compare against it
+	$(PIP) install --no-deps d2l==1.0.3
+	$(PIP) install scipy
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: venv  ## build the site into _build/html
+	$(BIN)/jupyter-book build .
+	@echo "The book is built: open _build/html/index.html in a browser."
+
+test: venv lint unit nbval site  ## unit and claims tests, every notebook in SMOKE mode, the site with -W
+
+lint: venv
+	$(BIN)/ruff check utils tools tests
+
+unit: venv
+	$(BIN)/python -m pytest tests -q
+
+nbval: venv
+	@if ls chapters/*.ipynb >/dev/null 2>&1; then \
+	  BOOK_SMOKE=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+	    -p no:cacheprovider -q chapters; \
+	else echo "no notebooks in chapters/ yet: nbval has nothing to run"; fi
+
+site: venv
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W --keep-going
+
+execute: venv  ## run notebooks in FULL mode and store them: make execute [NB=chapters/xx.ipynb]
+	$(BIN)/python -m tools.execute $(NB)
+
+lab: venv  ## JupyterLab with the book's environment
+	$(BIN)/jupyter lab
+
+reproduce: venv  ## re-execute every chapter (FULL) into a temporary folder, then run the claims tests on it
+	@out=$$(mktemp -d); \
+	$(BIN)/python -m tools.execute --output-dir $$out && \
+	BOOK_NOTEBOOK_DIR=$$out $(BIN)/python -m pytest tests/claims -q
+
+bench: venv  ## performance benchmarks (see chapters' performance appendix)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf _build

@@ -1,0 +1,103 @@
+"""Execute notebooks top to bottom and store them: `python -m tools.execute [NOTEBOOK ...]`.
+
+FULL mode by default (BOOK_SMOKE=0 in the kernel; --smoke for SMOKE). Each notebook is written back
+in place (or into --output-dir) only if every cell ran and the outputs are clean (no error, no stderr,
+no SVG, no path of this machine): a failed or interrupted run leaves the stored notebook as it was.
+Runs take a machine-wide lock, so two executions never compete for the cores; each prints its wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from tools.notebooks import ROOT, chapter_notebooks, output_problems
+
+LOCK = Path(tempfile.gettempdir()) / "book-execute.lock"
+
+
+@contextmanager
+def machine_lock():
+    """Hold the machine-wide execution lock (waits, saying so, while another run holds it)."""
+    with open(LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another execution to finish (lock {LOCK}) ...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomically(nb: nbformat.NotebookNode, target: Path) -> None:
+    """Write a notebook to a temporary file beside `target`, then rename it over `target`."""
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def execute(path: Path, target: Path, smoke: bool, timeout: int) -> float:
+    """Run one notebook with its folder as working directory; store it at `target` if clean."""
+    nb = nbformat.read(path, as_version=4)
+    os.environ["BOOK_SMOKE"] = "1" if smoke else "0"
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    problems = output_problems(nb, str(path.name))
+    if problems:
+        raise RuntimeError("outputs are not clean, notebook not stored:\n  " + "\n  ".join(problems))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(nb, target)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in chapters/")
+    parser.add_argument("--output-dir", type=Path, help="store executed copies here instead of in place")
+    parser.add_argument("--smoke", action="store_true", help="run in SMOKE mode (default FULL)")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    notebooks = [p.resolve() for p in args.notebooks] or chapter_notebooks()
+    missing = [str(p) for p in notebooks if not p.is_file() or p.suffix != ".ipynb"]
+    if missing:
+        parser.error(f"not a notebook: {', '.join(missing)}")
+    mode = "SMOKE" if args.smoke else "FULL"
+    total, failed = 0.0, []
+    with machine_lock():
+        for path in notebooks:
+            target = (args.output_dir.resolve() / path.name) if args.output_dir else path
+            label = os.path.relpath(path, ROOT)
+            try:
+                seconds = execute(path, target, args.smoke, args.timeout)
+            except (CellExecutionError, RuntimeError) as exc:
+                failed.append(label)
+                print(f"{label}: FAILED ({mode}); stored notebook left unchanged\n{exc}", flush=True)
+                continue
+            total += seconds
+            print(f"{label}: {seconds:.1f} s ({mode})", flush=True)
+    print(f"executed {len(notebooks) - len(failed)} of {len(notebooks)} notebooks in {total:.1f} s ({mode})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Batching a data set held in memory as tensors: TensorLoader, and load_array (d2l's API)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+
+from .checks import check_int, check_tensor
+
+
+class TensorLoader:
+    """Batches of tensors already in memory, by index: no per-item Python, no worker processes.
+
+    The tensors are moved once to `device`. With `shuffle`, each epoch draws a fresh permutation
+    from a generator seeded with `seed` (or, when seed is None, from torch's global generator),
+    so the same seed gives the same sequence of epochs.
+    """
+
+    def __init__(
+        self,
+        *tensors: torch.Tensor,
+        batch_size: int,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
+        if not tensors:
+            raise ValueError("TensorLoader needs at least one tensor, e.g. TensorLoader(X, y, ...).")
+        for i, t in enumerate(tensors):
+            check_tensor(t, f"tensor {i}", min_dim=1)
+        n = tensors[0].shape[0]
+        if any(t.shape[0] != n for t in tensors):
+            sizes = [t.shape[0] for t in tensors]
+            raise ValueError(f"TensorLoader: the tensors' first dimensions differ: {sizes}.")
+        if n == 0:
+            raise ValueError("TensorLoader: the tensors hold no examples.")
+        self.batch_size = check_int(batch_size, "batch_size")
+        if seed is not None:
+            check_int(seed, "seed", minimum=0)
+        self.tensors = tuple(t.to(device) if device is not None else t for t in tensors)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.num_examples = n
+        if seed is None:
+            seed = int(torch.randint(0, 2**62, (1,)).item())
+        self._generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        if self.drop_last:
+            return self.num_examples // self.batch_size
+        return -(-self.num_examples // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        n, size = self.num_examples, self.batch_size
+        stop = len(self) * size
+        if not self.shuffle:  # slices are views: no copy at all
+            for start in range(0, min(stop, n), size):
+                yield tuple(t[start:start + size] for t in self.tensors)
+            return
+        order = torch.randperm(n, generator=self._generator).to(self.tensors[0].device)
+        for start in range(0, min(stop, n), size):
+            idx = order[start:start + size]
+            yield tuple(t.index_select(0, idx) for t in self.tensors)
+
+
+def load_array(data_arrays: tuple[torch.Tensor, ...], batch_size: int,
+               is_train: bool = True) -> TensorLoader:
+    """d2l's load_array: an iterator over minibatches of `data_arrays`, shuffled when training."""
+    if not isinstance(data_arrays, (tuple, list)):
+        raise TypeError("load_array(data_arrays, ...): pass a tuple of tensors, e.g. (X, y).")
+    return TensorLoader(*data_arrays, batch_size=batch_size, shuffle=is_train)

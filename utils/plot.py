@@ -1,0 +1,177 @@
+"""Figures that work in Jupyter and outside it: Animator (d2l's API), show_images, show."""
+
+from __future__ import annotations
+
+import io
+import numbers
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def in_jupyter() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, classic notebook, Colab, nbclient)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+    """Render a figure to PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
+    """Write a figure to a PNG file atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"save_figure writes PNG files: give a path ending in .png, got {path}.")
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(png_bytes(fig, dpi))
+    os.replace(partial, path)
+    return path
+
+
+def show(fig: Figure) -> None:
+    """Show a figure as one PNG output in Jupyter; outside Jupyter do nothing (never block)."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"show() takes a matplotlib Figure, got {type(fig).__name__}.")
+    if in_jupyter():
+        from IPython.display import Image, display
+
+        display(Image(data=png_bytes(fig)))
+
+
+def show_images(imgs: Sequence, num_rows: int, num_cols: int, titles: Sequence[str] | None = None,
+                scale: float = 1.5, cmap: str = "gray") -> Figure:
+    """Show a grid of images (tensors or arrays, HxW or CxHxW) and return the figure."""
+    if num_rows < 1 or num_cols < 1:
+        raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}.")
+    if len(imgs) > num_rows * num_cols:
+        raise ValueError(f"{len(imgs)} images do not fit a {num_rows}x{num_cols} grid.")
+    if titles is not None and len(titles) != len(imgs):
+        raise ValueError(f"{len(titles)} titles for {len(imgs)} images.")
+    fig = Figure(figsize=(num_cols * scale, num_rows * scale))
+    axes = np.atleast_1d(fig.subplots(num_rows, num_cols)).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= len(imgs):
+            continue
+        img = np.asarray(imgs[i].detach().cpu() if hasattr(imgs[i], "detach") else imgs[i])
+        if img.ndim == 3 and img.shape[0] in (1, 3):  # CxHxW -> HxWxC
+            img = np.moveaxis(img, 0, -1)
+        ax.imshow(img.squeeze(), cmap=cmap if img.squeeze().ndim == 2 else None)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=9)
+    show(fig)
+    return fig
+
+
+class Animator:
+    """Plot curves point by point (d2l's constructor and add(x, y)).
+
+    In Jupyter it redraws one figure in place, so the stored output is exactly one PNG. Elsewhere
+    it prints one compact line per add() and never opens a window; save() writes the final figure.
+    The plotted points stay in `X` and `Y` (one list per curve).
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+                 nrows=1, ncols=1, figsize=(3.5, 2.5)) -> None:
+        if legend is not None and (isinstance(legend, str) or not isinstance(legend, Sequence)):
+            raise TypeError("legend must be a list of curve names, e.g. ['train loss', 'test acc'].")
+        for name, scale_ in (("xscale", xscale), ("yscale", yscale)):
+            if scale_ not in ("linear", "log"):
+                raise ValueError(f"{name} must be 'linear' or 'log', got {scale_!r}.")
+        if not fmts:
+            raise ValueError("fmts must name at least one line format.")
+        self.fig = Figure(figsize=figsize)
+        self.axes = list(np.atleast_1d(self.fig.subplots(nrows, ncols)).ravel())
+        self.legend = list(legend or [])
+        self.xlabel, self.ylabel = xlabel, ylabel
+        self._limits, self._scales = (xlim, ylim), (xscale, yscale)
+        self.fmts = fmts
+        self.X: list[list[float]] | None = None
+        self.Y: list[list[float]] | None = None
+        self._live = in_jupyter()
+        self._handle = None
+
+    def add(self, x, y) -> None:
+        """Add one point to each curve: y is a number or a sequence (None skips that curve)."""
+        ys = list(y) if isinstance(y, Sequence) or hasattr(y, "__len__") else [y]
+        xs = list(x) if isinstance(x, Sequence) or hasattr(x, "__len__") else [x] * len(ys)
+        if len(xs) != len(ys):
+            raise ValueError(f"Animator.add(): {len(xs)} x values for {len(ys)} y values.")
+        if self.Y is not None and len(ys) != len(self.Y):
+            raise ValueError(f"Animator.add(): {len(ys)} values, but earlier calls gave {len(self.Y)}.")
+        for value in (*xs, *ys):
+            if value is not None and not isinstance(value, numbers.Real) and not (
+                    hasattr(value, "item") and getattr(value, "size", 1) in (1, ())):
+                raise TypeError(f"Animator.add(): {value!r} is not a number.")
+        if self.X is None:
+            self.X, self.Y = [[] for _ in ys], [[] for _ in ys]
+        for i, (a, b) in enumerate(zip(xs, ys)):
+            if a is not None and b is not None:
+                self.X[i].append(float(a))
+                self.Y[i].append(float(b))
+        if self._live:
+            self._redraw()
+        else:
+            print(self._line(xs[0], ys))
+
+    def _line(self, x, ys) -> str:
+        """One compact text line for a point: 'epoch 3: train loss 0.512, test acc 0.81'."""
+        names = self.legend + [f"y{i}" for i in range(len(self.legend), len(ys))]
+        values = ", ".join(f"{n} {v:.4g}" for n, v in zip(names, ys) if v is not None)
+        return f"{self.xlabel or 'x'} {x:g}: {values}"
+
+    def draw(self) -> Figure:
+        """Draw the curves so far on the first axes and return the figure."""
+        ax = self.axes[0]
+        ax.cla()
+        for xs, ys, fmt in zip(self.X or [], self.Y or [], self._cycle_fmts()):
+            ax.plot(xs, ys, fmt)
+        ax.set_xlabel(self.xlabel)
+        ax.set_ylabel(self.ylabel)
+        ax.set_xscale(self._scales[0])
+        ax.set_yscale(self._scales[1])
+        if self._limits[0] is not None:
+            ax.set_xlim(self._limits[0])
+        if self._limits[1] is not None:
+            ax.set_ylim(self._limits[1])
+        if self.legend:
+            ax.legend(self.legend)
+        ax.grid(True)
+        return self.fig
+
+    def _cycle_fmts(self) -> list[str]:
+        """One line format per curve, repeating the list when there are more curves."""
+        n = len(self.Y or [])
+        return [self.fmts[i % len(self.fmts)] for i in range(n)] if n else []
+
+    def _redraw(self) -> None:
+        """Replace the figure shown in the notebook by the current one."""
+        from IPython.display import Image, display
+
+        image = Image(data=png_bytes(self.draw()))
+        if self._handle is None:
+            self._handle = display(image, display_id=True)
+        else:
+            self._handle.update(image)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the current figure to a PNG file (atomically)."""
+        return save_figure(self.draw(), path)
+
+    def __repr__(self) -> str:
+        points = 0 if self.X is None else max(len(xs) for xs in self.X)
+        return f"Animator({len(self.Y or [])} curves, {points} points)"
+

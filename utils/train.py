@@ -1,0 +1,100 @@
+"""Training loops: one epoch (d2l's train_epoch_ch3) and a fit loop with Animator curves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .checks import check_int
+from .metrics import evaluate_accuracy
+from .plot import Animator
+from .runtime import Timer
+
+
+def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) -> tuple[float, float]:
+    """Train for one pass over `train_iter`; return (mean training loss, training accuracy).
+
+    `updater` is a torch.optim.Optimizer (the loss is averaged before backward) or a function
+    updater(batch_size) for from-scratch SGD (the loss is summed, as in d2l).
+    """
+    if not callable(loss):
+        raise TypeError(f"loss must be callable, got {type(loss).__name__}.")
+    is_optimizer = isinstance(updater, torch.optim.Optimizer)
+    if not is_optimizer and not callable(updater):
+        raise TypeError("updater must be a torch.optim.Optimizer or a function updater(batch_size).")
+    if isinstance(net, nn.Module):
+        net.train()
+    total_loss = total_correct = 0.0
+    count = 0
+    for X, y in train_iter:
+        y_hat = net(X)
+        values = loss(y_hat, y)
+        if values.dim() == 0:  # a mean-reduced loss
+            values = values.expand(len(y))
+        if is_optimizer:
+            updater.zero_grad(set_to_none=True)
+            values.mean().backward()
+            updater.step()
+        else:
+            values.sum().backward()
+            updater(X.shape[0])
+        with torch.no_grad():  # keep the sums on the device: no sync per batch
+            total_loss = total_loss + values.detach().sum()
+            total_correct = total_correct + (y_hat.argmax(dim=1) == y).sum()
+        count += len(y)
+    if count == 0:
+        raise ValueError("train_epoch(): the data iterator yielded no examples.")
+    return float(total_loss) / count, float(total_correct) / count
+
+
+@dataclass
+class History:
+    """Per-epoch records of a fit: epochs, losses, accuracies (None where not evaluated), seconds."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float | None] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def best(self, name: str) -> float:
+        """The highest recorded value of 'train_acc' or 'test_acc'."""
+        values = [v for v in getattr(self, name) if v is not None]
+        if not values:
+            raise ValueError(f"History.best(): no {name} recorded.")
+        return max(values)
+
+
+def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callable, num_epochs: int,
+        updater, scheduler=None, eval_every: int = 1, ylim=(0.3, 0.9),
+        animator: Animator | None = None) -> History:
+    """Train for `num_epochs`, plotting train loss, train accuracy and test accuracy (d2l's train_ch3).
+
+    Test accuracy is measured every `eval_every` epochs and after the last one; `scheduler`, if
+    given, steps once per epoch. Returns the History; the curves stay in `animator`.
+    """
+    num_epochs = check_int(num_epochs, "num_epochs")
+    eval_every = check_int(eval_every, "eval_every")
+    if animator is None:
+        animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim,
+                            legend=["train loss", "train acc", "test acc"])
+    history = History()
+    timer = Timer()
+    for epoch in range(1, num_epochs + 1):
+        timer.start()
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater)
+        history.seconds.append(timer.stop())
+        if scheduler is not None:
+            scheduler.step()
+        evaluate = epoch % eval_every == 0 or epoch == num_epochs
+        test_acc = evaluate_accuracy(net, test_iter) if evaluate else None
+        history.epoch.append(epoch)
+        history.train_loss.append(train_loss)
+        history.train_acc.append(train_acc)
+        history.test_acc.append(test_acc)
+        animator.add(epoch, (train_loss, train_acc, test_acc))
+    history.animator = animator
+    return history
