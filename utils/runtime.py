@@ -46,8 +46,9 @@ def mode() -> str:
 
 def scale(full: T, smoke: T) -> T:
     """Pick a knob's value for the current mode: `full` in FULL mode, `smoke` in SMOKE mode."""
-    if type(full) is not type(smoke) and not (
-        isinstance(full, (int, float)) and isinstance(smoke, (int, float))
+    numbers_ = (int, float)
+    if None not in (full, smoke) and type(full) is not type(smoke) and not (
+        isinstance(full, numbers_) and isinstance(smoke, numbers_)
     ):
         raise TypeError(
             f"scale() wants two values of the same kind, got {type(full).__name__} "
