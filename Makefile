@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NB ?=
 
-.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean
+.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean test-site chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,10 @@ book: venv  ## build the site into _build/html
 test: venv lint unit nbval site  ## unit and claims tests, every notebook in SMOKE mode, the site with -W
 
 lint: venv
-	$(BIN)/ruff check utils tools tests
+	$(BIN)/ruff check utils tools tests bench _ext
 
 unit: venv
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q --ignore=tests/site
 
 nbval: venv
 	@if ls chapters/*.ipynb >/dev/null 2>&1; then \
@@ -38,9 +38,20 @@ nbval: venv
 	    -p no:cacheprovider -q chapters; \
 	else echo "no notebooks in chapters/ yet: nbval has nothing to run"; fi
 
-site: venv
+site: venv  ## build the site with warnings as errors, then check every internal link and anchor
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python -m tools.check_links _build/html
+
+test-site: venv chromium  ## the built site in a real browser (Chromium): pages, images, Colab links, search
+	@[ -f _build/html/index.html ] || $(MAKE) site
+	$(BIN)/python -m pytest tests/site -q
+
+chromium:  # Debian's Chromium for the browser tests (browser downloads do not work offline)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 execute: venv  ## run notebooks in FULL mode and store them: make execute [NB=chapters/xx.ipynb]
 	$(BIN)/python -m tools.execute $(NB)

@@ -3,17 +3,26 @@
 One concern per module; everything a notebook needs is re-exported here, so `import utils` is enough.
 """
 
-from .data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, CorruptDataError, DataNotFoundError,
-                   Splits, data_dir, load_cifar10, load_diabetes, load_fashion_mnist, synthetic_data,
-                   train_test_split)
+from .data import (
+                   CIFAR10_CLASSES,
+                   FASHION_MNIST_CLASSES,
+                   CorruptDataError,
+                   DataNotFoundError,
+                   Splits,
+                   data_dir,
+                   load_cifar10,
+                   load_diabetes,
+                   load_fashion_mnist,
+                   synthetic_data,
+                   train_test_split,
+)
 from .glue import glue, glued
 from .loader import TensorLoader, load_array
 from .metrics import Accumulator, accuracy, evaluate_accuracy, evaluate_loss, evaluating
 from .models import PLACEMENTS, LeNet5, dropout_mlp, init_normal
 from .plot import Animator, in_jupyter, save_figure, show, show_images
 from .regularization import dropout_layer, l1_penalty, l2_penalty
-from .runtime import (Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale,
-                      set_seed, wall_time)
+from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
 from .train import History, fit, train_epoch
 
 __all__ = [

@@ -37,7 +37,7 @@ def _tensors(params: torch.Tensor | Iterable[torch.Tensor]) -> list[torch.Tensor
 
 def l2_penalty(params: torch.Tensor | Iterable[torch.Tensor]) -> torch.Tensor:
     """Half the squared L2 norm, sum of w²/2 (d2l's convention): its gradient is w itself."""
-    return sum((t.pow(2).sum() for t in _tensors(params))) / 2
+    return sum(t.pow(2).sum() for t in _tensors(params)) / 2
 
 
 def l1_penalty(params: torch.Tensor | Iterable[torch.Tensor]) -> torch.Tensor:
