@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NB ?=
 
-.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean test-site chromium
+.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean test-site chromium check-install
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ site: venv  ## build the site with warnings as errors, then check every internal
 test-site: venv chromium  ## the built site in a real browser (Chromium): pages, images, Colab links, search
 	@[ -f _build/html/index.html ] || $(MAKE) site
 	$(BIN)/python -m pytest tests/site -q
+
+check-install: venv  ## requirements.txt resolves with binary wheels for Python 3.12 (as on Colab) and 3.11
+	$(BIN)/python -m tools.check_install
 
 chromium:  # Debian's Chromium for the browser tests (browser downloads do not work offline)
 	@command -v chromium >/dev/null || { \
