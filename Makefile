@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NB ?=
 
-.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean test-site chromium check-install
+.PHONY: book test unit nbval site lint execute lab reproduce bench venv clean test-site chromium check-install test-determinism
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ lint: venv
 	$(BIN)/ruff check utils tools tests bench _ext
 
 unit: venv
-	$(BIN)/python -m pytest tests -q --ignore=tests/site
+	$(BIN)/python -m pytest tests -q --ignore=tests/site --ignore=tests/determinism
 
 nbval: venv
 	@if ls chapters/*.ipynb >/dev/null 2>&1; then \
@@ -46,6 +46,9 @@ site: venv  ## build the site with warnings as errors, then check every internal
 test-site: venv chromium  ## the built site in a real browser (Chromium): pages, images, Colab links, search
 	@[ -f _build/html/index.html ] || $(MAKE) site
 	$(BIN)/python -m pytest tests/site -q
+
+test-determinism: venv  ## chapters 2 and 5 executed twice in FULL mode glue identical numbers (slow)
+	$(BIN)/python -m pytest tests/determinism -q
 
 check-install: venv  ## requirements.txt resolves with binary wheels for Python 3.12 (as on Colab) and 3.11
 	$(BIN)/python -m tools.check_install
