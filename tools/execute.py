@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -19,11 +20,33 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from tools.notebooks import ROOT, chapter_notebooks, output_problems
 
-LOCK = Path(tempfile.gettempdir()) / "book-execute.lock"
+# BOOK_EXECUTE_LOCK names another lock file: the tests use their own, so that `flock
+# /tmp/book-execute.lock make test` does not wait on itself.
+LOCK = Path(os.environ.get("BOOK_EXECUTE_LOCK") or Path(tempfile.gettempdir()) / "book-execute.lock")
+
+
+def _held_by_ancestor(path: Path) -> bool:
+    """True when a process above this one holds the lock (e.g. `flock LOCK make test`); Linux only."""
+    try:
+        inode = os.stat(path).st_ino
+        holders = set()
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if "->" in fields:  # a process waiting for a lock, not holding it
+                continue
+            if int(fields[5].rsplit(":", 1)[1]) == inode:
+                holders.add(int(fields[4]))
+        pid = os.getppid()
+        while pid > 1:
+            if pid in holders:
+                return True
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
 
 
 @contextmanager
@@ -33,6 +56,9 @@ def machine_lock():
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if _held_by_ancestor(LOCK):  # waiting would deadlock: our parent holds it for us
+                yield
+                return
             print(f"waiting for another execution to finish (lock {LOCK}) ...", flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -41,12 +67,21 @@ def machine_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _default_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under the usual 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(nb: nbformat.NotebookNode, target: Path) -> None:
     """Write a notebook to a temporary file beside `target`, then rename it over `target`."""
     fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             nbformat.write(nb, handle)
+        # mkstemp makes the file private (0600): give it the stored file's mode, or the usual one
+        os.chmod(partial, stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode())
         os.replace(partial, target)
     finally:
         if os.path.exists(partial):
@@ -89,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             label = os.path.relpath(path, ROOT)
             try:
                 seconds = execute(path, target, args.smoke, args.timeout)
-            except (CellExecutionError, RuntimeError) as exc:
+            except Exception as exc:  # cell error, timeout, dead kernel, unreadable notebook, unclean outputs
                 failed.append(label)
                 print(f"{label}: FAILED ({mode}); stored notebook left unchanged\n{exc}", flush=True)
                 continue

@@ -21,7 +21,7 @@ from .loader import TensorLoader, load_array
 from .metrics import Accumulator, accuracy, evaluate_accuracy, evaluate_loss, evaluating
 from .models import PLACEMENTS, LeNet5, dropout_mlp, init_normal
 from .plot import Animator, in_jupyter, save_figure, show, show_images
-from .regularization import dropout_layer, l1_penalty, l2_penalty
+from .regularization import dropout_layer, l1_penalty, l2_penalty, param_groups
 from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
 from .train import History, fit, train_epoch
 
@@ -31,6 +31,6 @@ __all__ = [
     "train_test_split", "glue", "glued", "TensorLoader", "load_array", "Accumulator", "accuracy",
     "evaluate_accuracy", "evaluate_loss", "evaluating", "PLACEMENTS", "LeNet5", "dropout_mlp",
     "init_normal", "Animator", "in_jupyter", "save_figure", "show", "show_images", "dropout_layer",
-    "l1_penalty", "l2_penalty", "Timer", "data_sources", "device", "is_offline", "is_smoke", "mode",
+    "l1_penalty", "l2_penalty", "param_groups", "Timer", "data_sources", "device", "is_offline", "is_smoke", "mode",
     "provenance", "scale", "set_seed", "wall_time", "History", "fit", "train_epoch",
 ]

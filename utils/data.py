@@ -138,10 +138,20 @@ def _decode_image_folder(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
     for label, name in enumerate(CIFAR10_CLASSES):
         files = sorted((folder / name).glob("*.jpg"))
         if not files:
-            raise DataNotFoundError(f"CIFAR-10 image folder {folder / name} holds no .jpg files.")
+            raise DataNotFoundError(
+                f"CIFAR-10 image folder {folder / name} holds no .jpg files. {MIRROR_HINT}")
         for path in files:
-            with Image.open(path) as img:
-                images.append(np.asarray(img.convert("RGB")))
+            try:
+                with Image.open(path) as img:
+                    pixels = np.asarray(img.convert("RGB"))
+            except OSError as exc:  # PIL: unidentified or truncated image
+                raise CorruptDataError(
+                    f"CIFAR-10 image {path} is corrupt ({exc}): replace it and load again. {MIRROR_HINT}"
+                ) from exc
+            if pixels.shape != (32, 32, 3):
+                raise CorruptDataError(f"CIFAR-10 image {path} is {pixels.shape[1]}x{pixels.shape[0]}, "
+                                       "not 32x32: the image folder is not CIFAR-10's.")
+            images.append(pixels)
             labels.append(label)
     X = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
     return X, torch.tensor(labels, dtype=torch.int64)
@@ -159,19 +169,28 @@ def _cifar_from_images(root: Path) -> dict[bool, tuple[torch.Tensor, torch.Tenso
     """The JPEG copy of CIFAR-10, decoded once and cached as a tensor file beside it."""
     cache = root / _CIFAR_CACHE
     if cache.is_file():
-        saved = torch.load(cache, weights_only=True)
-        tensors = [saved[k] for k in ("train_x", "train_y", "test_x", "test_y")]
-        if _tensor_digest(*tensors) != saved["digest"]:
-            raise CorruptDataError(f"The CIFAR-10 cache {cache} is corrupt: delete it and load again.")
+        corrupt = f"The CIFAR-10 cache {cache} is corrupt: delete it and load again."
+        try:
+            saved = torch.load(cache, weights_only=True)
+            tensors = [saved[k] for k in ("train_x", "train_y", "test_x", "test_y")]
+            intact = _tensor_digest(*tensors) == saved["digest"]
+        except Exception as exc:  # truncated zip, bad pickle, missing keys, not tensors
+            raise CorruptDataError(f"{corrupt} ({type(exc).__name__}: {exc})") from exc
+        if not intact:
+            raise CorruptDataError(corrupt)
         return {True: (tensors[0], tensors[1]), False: (tensors[2], tensors[3])}
     folder = root / "CIFAR-10-images"
     parts = {True: _decode_image_folder(folder / "train"), False: _decode_image_folder(folder / "test")}
     tensors = [*parts[True], *parts[False]]
     payload = dict(zip(("train_x", "train_y", "test_x", "test_y"), tensors))
     payload["digest"] = _tensor_digest(*tensors)
-    partial = cache.with_name(cache.name + ".part")
-    torch.save(payload, partial)
-    os.replace(partial, cache)  # a reader never sees a half-written cache
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.part")  # one per process: no clash
+    try:
+        torch.save(payload, partial)
+        os.replace(partial, cache)  # a reader never sees a half-written cache
+    finally:
+        if os.path.exists(partial):  # a failed write leaves no partial file behind
+            os.unlink(partial)
     return parts
 
 
@@ -207,13 +226,13 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
     images = root / "CIFAR-10-images"
     if original.is_dir():
         parts, source = _cifar_original(root, download=False), "CIFAR-10, original (torchvision)"
-    elif images.is_dir() and is_offline():
+    elif (images.is_dir() or (root / _CIFAR_CACHE).is_file()) and is_offline():
         parts = _cifar_from_images(root)
         source = "CIFAR-10, JPEG copy (CIFAR-10-images, quality 75): not the original pixels"
     elif not is_offline():
         parts, source = _cifar_original(root, download=True), "CIFAR-10, original (torchvision)"
     else:
-        raise _not_found("CIFAR-10", [original, images])
+        raise _not_found("CIFAR-10", [original, images, root / _CIFAR_CACHE])
     record_source("CIFAR-10", source)
     out = {}
     for train, n in ((True, n_train), (False, n_test)):

@@ -37,6 +37,10 @@ def glue(name: str, value: Any, display: bool = False) -> None:
         ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
 
 
+def _float_or_text(text: str) -> float | str:
+    """nan, inf and -inf (which literal_eval refuses) as floats; any other text as it is."""
+    return float(text) if text.strip().lower() in ("nan", "inf", "-inf") else text
+
 
 def glued(notebook: str | os.PathLike) -> dict[str, Any]:
     """The values glued in a stored notebook: numbers and strings as Python values, figures as 'image'."""
@@ -59,5 +63,5 @@ def glued(notebook: str | os.PathLike) -> dict[str, Any]:
             try:
                 values[meta["name"]] = ast.literal_eval(text)
             except (ValueError, SyntaxError):
-                values[meta["name"]] = text
+                values[meta["name"]] = _float_or_text(text)
     return values

@@ -38,6 +38,11 @@ class Accumulator:
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Number of correct predictions (not a fraction): argmax of scores, or labels, against y."""
+    return float(num_correct(y_hat, y))
+
+
+def num_correct(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """accuracy() as a 0-d tensor on y's device (no host sync): for loops that sum per batch."""
     if not isinstance(y_hat, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError("accuracy(y_hat, y) takes two tensors.")
     if y_hat.dim() > 1 and y_hat.shape[1] > 1:
@@ -49,7 +54,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
             f"accuracy(): {y_hat.numel()} predictions for {y.numel()} labels; "
             "pass scores of shape (n, classes) or predictions of shape (n,)."
         )
-    return float((y_hat.to(y.dtype) == y).sum())
+    return (y_hat.to(y.dtype) == y).sum()
 
 
 @contextmanager

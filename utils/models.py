@@ -52,20 +52,28 @@ class LeNet5(nn.Module):
         if placement not in PLACEMENTS:
             raise ValueError(f"placement must be one of {sorted(PLACEMENTS)}, got {placement!r}.")
         self.placement = placement
+        self.p = check_probability(p)
+        self.in_channels = check_int(in_channels, "in_channels")
         self.conv_dropout, self.fc_dropout = PLACEMENTS[placement]
-        self.conv1 = nn.Conv2d(check_int(in_channels, "in_channels"), 6, kernel_size=5)
+        self.conv1 = nn.Conv2d(self.in_channels, 6, kernel_size=5)
         self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
         self.conv3 = nn.Conv2d(16, 120, kernel_size=5)
         self.pool = nn.MaxPool2d(2, stride=2)
         self.fc1 = nn.Linear(120, 84)
         self.fc2 = nn.Linear(84, check_int(num_classes, "num_classes"))
-        self.dropout2d = nn.Dropout2d(check_probability(p))
-        self.dropout = nn.Dropout(p)
+        self.dropout2d = nn.Dropout2d(self.p)
+        self.dropout = nn.Dropout(self.p)
+
+    def extra_repr(self) -> str:
+        return f"placement={self.placement!r}, p={self.p}"
 
     def _features(self, x: torch.Tensor, drop: bool) -> torch.Tensor:
         """Convolutional part: three conv+ReLU stages (two pooled), dropout2d after each if `drop`."""
-        if x.dim() != 4 or x.shape[-2:] != (32, 32):
-            raise ValueError(f"LeNet5 expects inputs of shape (N, C, 32, 32), got {tuple(x.shape)}.")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"LeNet5 takes a tensor of shape (N, C, 32, 32), got {type(x).__name__}.")
+        if x.dim() != 4 or x.shape[1] != self.in_channels or x.shape[-2:] != (32, 32):
+            raise ValueError(f"LeNet5 expects inputs of shape (N, {self.in_channels}, 32, 32), "
+                             f"got {tuple(x.shape)}.")
         for conv, pool in ((self.conv1, True), (self.conv2, True), (self.conv3, False)):
             x = F.relu(conv(x))
             if drop:

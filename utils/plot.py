@@ -11,6 +11,23 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from .checks import check_int
+
+
+def _is_sequence(value) -> bool:
+    """A list/tuple/array of values (not a string, not a 0-d tensor or array)."""
+    if isinstance(value, (str, bytes)):
+        return False
+    if getattr(value, "ndim", None) == 0:
+        return False
+    return isinstance(value, Sequence) or hasattr(value, "__len__")
+
+
+def _numel(value) -> int:
+    """Number of elements of a tensor or array (1 for a scalar)."""
+    numel = getattr(value, "numel", None)
+    return int(numel()) if callable(numel) else int(getattr(value, "size", 1))
+
 
 def in_jupyter() -> bool:
     """True inside a Jupyter kernel (JupyterLab, classic notebook, Colab, nbclient)."""
@@ -53,8 +70,8 @@ def show(fig: Figure) -> None:
 def show_images(imgs: Sequence, num_rows: int, num_cols: int, titles: Sequence[str] | None = None,
                 scale: float = 1.5, cmap: str = "gray") -> Figure:
     """Show a grid of images (tensors or arrays, HxW or CxHxW) and return the figure."""
-    if num_rows < 1 or num_cols < 1:
-        raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}.")
+    check_int(num_rows, "num_rows")
+    check_int(num_cols, "num_cols")
     if len(imgs) > num_rows * num_cols:
         raise ValueError(f"{len(imgs)} images do not fit a {num_rows}x{num_cols} grid.")
     if titles is not None and len(titles) != len(imgs):
@@ -106,22 +123,24 @@ class Animator:
 
     def add(self, x, y) -> None:
         """Add one point to each curve: y is a number or a sequence (None skips that curve)."""
-        ys = list(y) if isinstance(y, Sequence) or hasattr(y, "__len__") else [y]
-        xs = list(x) if isinstance(x, Sequence) or hasattr(x, "__len__") else [x] * len(ys)
+        ys = list(y) if _is_sequence(y) else [y]
+        xs = list(x) if _is_sequence(x) else [x] * len(ys)
         if len(xs) != len(ys):
             raise ValueError(f"Animator.add(): {len(xs)} x values for {len(ys)} y values.")
         if self.Y is not None and len(ys) != len(self.Y):
             raise ValueError(f"Animator.add(): {len(ys)} values, but earlier calls gave {len(self.Y)}.")
         for value in (*xs, *ys):
             if value is not None and not isinstance(value, numbers.Real) and not (
-                    hasattr(value, "item") and getattr(value, "size", 1) in (1, ())):
+                    hasattr(value, "item") and _numel(value) == 1):
                 raise TypeError(f"Animator.add(): {value!r} is not a number.")
+        xs = [None if a is None else float(a) for a in xs]  # tensors and NumPy scalars: plain floats
+        ys = [None if b is None else float(b) for b in ys]
         if self.X is None:
             self.X, self.Y = [[] for _ in ys], [[] for _ in ys]
         for i, (a, b) in enumerate(zip(xs, ys)):
             if a is not None and b is not None:
-                self.X[i].append(float(a))
-                self.Y[i].append(float(b))
+                self.X[i].append(a)
+                self.Y[i].append(b)
         if self._live:
             self._redraw()
         else:
@@ -131,7 +150,7 @@ class Animator:
         """One compact text line for a point: 'epoch 3: train loss 0.512, test acc 0.81'."""
         names = self.legend + [f"y{i}" for i in range(len(self.legend), len(ys))]
         values = ", ".join(f"{n} {v:.4g}" for n, v in zip(names, ys) if v is not None)
-        return f"{self.xlabel or 'x'} {x:g}: {values}"
+        return f"{self.xlabel or 'x'} {'-' if x is None else format(x, 'g')}: {values}"
 
     def draw(self) -> Figure:
         """Draw the curves so far on the first axes and return the figure."""
@@ -143,9 +162,10 @@ class Animator:
         ax.set_ylabel(self.ylabel)
         ax.set_xscale(self._scales[0])
         ax.set_yscale(self._scales[1])
-        if self._limits[0] is not None:
+        # Equal bounds (xlim=[1, 1] for a one-epoch run) would make matplotlib warn: autoscale instead.
+        if self._limits[0] is not None and len(set(self._limits[0])) > 1:
             ax.set_xlim(self._limits[0])
-        if self._limits[1] is not None:
+        if self._limits[1] is not None and len(set(self._limits[1])) > 1:
             ax.set_ylim(self._limits[1])
         if self.legend:
             ax.legend(self.legend)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import platform
 import random
@@ -44,12 +45,16 @@ def mode() -> str:
     return "SMOKE" if is_smoke() else "FULL"
 
 
+def _kind(value: object) -> type:
+    """What scale() compares: any real number (int, float, NumPy) is one kind; bool is its own."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool
+    return numbers.Real if isinstance(value, numbers.Real) else type(value)
+
+
 def scale(full: T, smoke: T) -> T:
     """Pick a knob's value for the current mode: `full` in FULL mode, `smoke` in SMOKE mode."""
-    numbers_ = (int, float)
-    if None not in (full, smoke) and type(full) is not type(smoke) and not (
-        isinstance(full, numbers_) and isinstance(smoke, numbers_)
-    ):
+    if None not in (full, smoke) and _kind(full) is not _kind(smoke):
         raise TypeError(
             f"scale() wants two values of the same kind, got {type(full).__name__} "
             f"and {type(smoke).__name__}."
@@ -59,8 +64,9 @@ def scale(full: T, smoke: T) -> T:
 
 def set_seed(seed: int) -> None:
     """Seed Python's, NumPy's and PyTorch's random generators (all devices)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
+    seed = int(seed)
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}.")
     random.seed(seed)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .checks import check_int
-from .metrics import evaluate_accuracy
+from .metrics import evaluate_accuracy, num_correct
 from .plot import Animator
 from .runtime import Timer
 
@@ -32,6 +32,8 @@ def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) ->
     for X, y in train_iter:
         y_hat = net(X)
         values = loss(y_hat, y)
+        if not isinstance(values, torch.Tensor):
+            raise TypeError(f"loss must return a tensor, got {type(values).__name__}.")
         if values.dim() == 0:  # a mean-reduced loss
             values = values.expand(len(y))
         if is_optimizer:
@@ -43,7 +45,7 @@ def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) ->
             updater(X.shape[0])
         with torch.no_grad():  # keep the sums on the device: no sync per batch
             total_loss = total_loss + values.detach().sum()
-            total_correct = total_correct + (y_hat.argmax(dim=1) == y).sum()
+            total_correct = total_correct + num_correct(y_hat, y)  # same rule as accuracy()
         count += len(y)
     if count == 0:
         raise ValueError("train_epoch(): the data iterator yielded no examples.")
@@ -59,9 +61,13 @@ class History:
     train_acc: list[float] = field(default_factory=list)
     test_acc: list[float | None] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    train_eval_acc: list[float | None] = field(default_factory=list)  # eval mode; see fit()
 
     def best(self, name: str) -> float:
-        """The highest recorded value of 'train_acc' or 'test_acc'."""
+        """The highest recorded value of 'train_acc', 'test_acc' or 'train_eval_acc'."""
+        if name not in ("train_acc", "test_acc", "train_eval_acc"):
+            raise ValueError(
+                f"History.best() takes 'train_acc', 'test_acc' or 'train_eval_acc', got {name!r}.")
         values = [v for v in getattr(self, name) if v is not None]
         if not values:
             raise ValueError(f"History.best(): no {name} recorded.")
@@ -70,17 +76,25 @@ class History:
 
 def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callable, num_epochs: int,
         updater, scheduler=None, eval_every: int = 1, ylim=(0.3, 0.9),
-        animator: Animator | None = None) -> History:
+        animator: Animator | None = None, train_eval_iter: Iterable | None = None) -> History:
     """Train for `num_epochs`, plotting train loss, train accuracy and test accuracy (d2l's train_ch3).
 
     Test accuracy is measured every `eval_every` epochs and after the last one; `scheduler`, if
-    given, steps once per epoch. Returns the History; the curves stay in `animator`.
+    given, steps once per epoch. `train_acc` is the running accuracy of the training passes (train
+    mode, so with dropout active). With `train_eval_iter` (e.g. the training set, unshuffled), the
+    accuracy on it is also measured in eval mode at the same epochs as the test accuracy, into
+    `History.train_eval_acc`, and plotted as a fourth curve (an `animator` passed in then receives
+    four values per epoch). Returns the History; the curves stay in `animator`.
     """
     num_epochs = check_int(num_epochs, "num_epochs")
     eval_every = check_int(eval_every, "eval_every")
+    if train_eval_iter is not None and not isinstance(train_eval_iter, Iterable):
+        raise TypeError("train_eval_iter must be an iterable of (X, y) batches, e.g. a TensorLoader.")
     if animator is None:
-        animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim,
-                            legend=["train loss", "train acc", "test acc"])
+        legend = ["train loss", "train acc", "test acc"]
+        if train_eval_iter is not None:
+            legend.append("train acc (eval mode)")
+        animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim, legend=legend)
     history = History()
     timer = Timer()
     for epoch in range(1, num_epochs + 1):
@@ -91,10 +105,14 @@ def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callabl
             scheduler.step()
         evaluate = epoch % eval_every == 0 or epoch == num_epochs
         test_acc = evaluate_accuracy(net, test_iter) if evaluate else None
+        measured = evaluate and train_eval_iter is not None
+        train_eval_acc = evaluate_accuracy(net, train_eval_iter) if measured else None
         history.epoch.append(epoch)
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
         history.test_acc.append(test_acc)
-        animator.add(epoch, (train_loss, train_acc, test_acc))
+        history.train_eval_acc.append(train_eval_acc)
+        point = (train_loss, train_acc, test_acc)
+        animator.add(epoch, point if train_eval_iter is None else (*point, train_eval_acc))
     history.animator = animator
     return history
