@@ -171,10 +171,10 @@ def test_fit_measures_training_accuracy_in_eval_mode():
 def test_fit_without_train_eval_iter_records_none():
     X, y = torch.randn(8, 3, 32, 32), torch.arange(8) % 10
     loader = TensorLoader(X, y, batch_size=4)
-    history = fit(make(), loader, loader, nn.CrossEntropyLoss(), 1,
-                  torch.optim.SGD(make().parameters(), lr=0.0))
+    net = make()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    history = fit(net, loader, loader, nn.CrossEntropyLoss(), 1, optimizer)
     assert history.train_eval_acc == [None]
     assert len(history.animator.Y) == 3
     with pytest.raises(TypeError):
-        fit(make(), loader, loader, nn.CrossEntropyLoss(), 1,
-            torch.optim.SGD(make().parameters(), lr=0.0), train_eval_iter=5)
+        fit(net, loader, loader, nn.CrossEntropyLoss(), 1, optimizer, train_eval_iter=5)
