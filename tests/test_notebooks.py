@@ -47,7 +47,8 @@ def test_structure(path):
     code = [c for c in cells if c["cell_type"] == "code"]
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged `parameters` sets the knobs"
-    assert "utils.scale(" in text_of(tagged[0]) or "is_smoke" in text_of(tagged[0])
+    if path.name < "90":  # lessons set their knobs by mode; appendices only read stored results
+        assert "utils.scale(" in text_of(tagged[0]) or "is_smoke" in text_of(tagged[0])
     checked = [c for c in code if text_of(c).lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
     assert len(checked) >= 3, "several lesson facts are checked by nbval"
     assert all(c["outputs"] for c in checked), "a checked cell must have an output to compare"

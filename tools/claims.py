@@ -1,0 +1,266 @@
+"""The claims of the source articles, each with the glued values that check it in our runs.
+
+One registry serves both the reproduction report (chapters/91_reproduction.ipynb) and the test
+tests/claims/test_registry.py, so the page and the tests read the same values and cannot disagree.
+A claim's `check` is a Python expression over a chapter's glued values; `holds` is what our stored run
+measured (True: the claim holds; False: our run contradicts it). The test asserts check == holds.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.notebooks import CHAPTERS
+
+_SAFE = {"abs": abs, "all": all, "any": any, "len": len, "max": max, "min": min, "sum": sum, "zip": zip,
+         "round": round, "math": math}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a source article and how our run checks it."""
+
+    chapter: str        # notebook file name in chapters/
+    source: str         # article id (A1 ... A5, see the introduction)
+    claim: str          # the claim, in our words
+    source_figure: str  # what the source reports ("" where it gives no number)
+    ours: str           # our figure: an f-string template over the chapter's glued values
+    check: str          # expression over the glued values: True when the claim holds in our run
+    holds: bool         # what we measured
+    settings: str       # what produced our figure
+
+    def evaluate(self, values: dict) -> tuple[str, bool]:
+        """Our figure and whether the claim holds, computed from a chapter's glued values."""
+        namespace = {"__builtins__": _SAFE, **values}  # globals, so generator expressions see the values
+        ours = eval("f" + repr(self.ours), namespace)
+        return ours, bool(eval(self.check, namespace))
+
+
+def notebook_dir() -> Path:
+    """Where the chapters are read from: BOOK_NOTEBOOK_DIR (make reproduce) or chapters/."""
+    return Path(os.environ.get("BOOK_NOTEBOOK_DIR") or CHAPTERS)
+
+
+CLAIMS: list[Claim] = [
+    # --- Chapter 1 (A1 sections 1 and 2.3; A5's Q&A) ---------------------------------------------
+    Claim("01_dropout_principle.ipynb", "A1",
+          "Inverted dropout keeps each activation's expectation: E[h'] = h",
+          "",
+          "largest relative error of the mean over 5 values of p: {ch1_mc_max_err_mean:.4f} "
+          "({ch1_mc_samples:,} draws each)",
+          "ch1_mc_max_err_mean < 0.01", True,
+          "F.dropout on a fixed vector, seed 0"),
+    Claim("01_dropout_principle.ipynb", "A5",
+          "Dividing by 1-p leaves the variance of the activations unchanged",
+          "",
+          "variance after / before dropout (p = 0.5, ReLU activations): {ch1_relu_var_ratio:.2f}",
+          "abs(ch1_relu_var_ratio - 1) < 0.05", False,
+          "F.dropout on ReLU activations of the demo network"),
+    Claim("01_dropout_principle.ipynb", "A1",
+          "Dropout(0.5) lowers the test MSE of the overfitting 1-300-300-1 network",
+          "dropout's test loss below the plain net's in its plots (nets trained at different lr)",
+          "mean test MSE over {ch1_n_seeds} seeds at the same lr 0.001: dropout {ch1_mean_test_dropout_small_lr:.4f} "
+          "vs plain {ch1_mean_test_plain_small_lr:.4f}; at lr 0.01: {ch1_mean_test_dropout_large_lr:.4f} vs "
+          "{ch1_mean_test_plain_large_lr:.4f}",
+          "ch1_mean_test_dropout_small_lr < ch1_mean_test_plain_small_lr"
+          " and ch1_mean_test_dropout_large_lr < ch1_mean_test_plain_large_lr", True,
+          "20 noisy points, 500 full-batch Adam steps, same learning rate for both nets, seeds 0-9"),
+    Claim("01_dropout_principle.ipynb", "A1",
+          "... on every run (the source shows one seed)",
+          "one seed",
+          "dropout wins on {ch1_wins_small_lr} of {ch1_n_seeds} seeds (lr 0.001)",
+          "ch1_wins_small_lr == ch1_n_seeds", False,
+          "as above"),
+    # --- Chapter 2 (A1 section 3, after the cs231n notes) -----------------------------------------
+    Claim("02_numpy_inverted_dropout.ipynb", "A1",
+          "Only inverted dropout keeps predict() unchanged; vanilla dropout must rescale at test time",
+          "",
+          "vanilla scores without the test-time scaling differ by a relative {ch2_vanilla_rel_diff_keep05:.2f} "
+          "(keep probability 0.5)",
+          "ch2_vanilla_rel_diff_keep05 > 0.5", True,
+          "3-layer ReLU network in NumPy, default_rng seeds"),
+    Claim("02_numpy_inverted_dropout.ipynb", "A1",
+          "The test-time pass equals the average over dropout masks (the ensemble)",
+          "",
+          "gap to the mask average: first layer {ch2_gap_inverted_h1:.4f}, second layer {ch2_gap_inverted_h2:.4f}",
+          "ch2_gap_inverted_h1 < 0.02 and ch2_gap_inverted_h2 < 0.02", False,
+          "30,000 Monte-Carlo passes; exact in expectation for the first layer only (Jensen through ReLU)"),
+    Claim("02_numpy_inverted_dropout.ipynb", "A1",
+          "Dropout reduces overfitting (here: a NumPy network on two spirals)",
+          "",
+          "test accuracy {ch2_dropout_test_acc:.3f} with inverted dropout vs {ch2_plain_test_acc:.3f} without",
+          "ch2_dropout_test_acc > ch2_plain_test_acc and ch2_dropout_test_loss < ch2_plain_test_loss", True,
+          "one data set, one seed; backward pass checked against finite differences"),
+    # --- Chapter 3 (A5, d2l's dropout lesson) -----------------------------------------------------
+    Claim("03_dropout_scratch_concise.ipynb", "A5",
+          "The MLP with dropout 0.2/0.5 reaches good test accuracy in 10 epochs, from scratch and concise",
+          "its training code asserts test accuracy > 0.7",
+          "test accuracy: from scratch {ch3_test_acc_scratch:.3f}, concise {ch3_test_acc_concise:.3f}",
+          "ch3_test_acc_scratch > 0.80 and ch3_test_acc_concise > 0.80", True,
+          "Fashion-MNIST, 784-256-256-10, SGD lr 0.5, batch 256, 10 epochs"),
+    Claim("03_dropout_scratch_concise.ipynb", "A5",
+          "Its dropout_layer (mask from torch.randn) drops each unit with probability p",
+          "",
+          "measured keep rate at p = 0.5: {ch3_randn_keep_p05:.3f} "
+          "(1 - p = 0.5; 1 - Φ(p) = {ch3_randn_keep_pred_p05:.3f})",
+          "abs(ch3_randn_keep_p05 - 0.5) < 0.01", False,
+          "large seeded tensors"),
+    Claim("03_dropout_scratch_concise.ipynb", "A5",
+          "Without dropout (0, 0) the model fits better: training loss falls",
+          "",
+          "final training loss {ch3_train_loss_nodrop:.3f} without dropout vs {ch3_train_loss_base:.3f} with 0.2/0.5",
+          "ch3_train_loss_nodrop < ch3_train_loss_base", True,
+          "as above, same seed"),
+    Claim("03_dropout_scratch_concise.ipynb", "A5",
+          "... and test accuracy rises",
+          "",
+          "test accuracy {ch3_test_acc_nodrop:.3f} without dropout vs {ch3_test_acc_base:.3f} with",
+          "ch3_test_acc_nodrop > ch3_test_acc_base", False,
+          "as above; over {ch3_seed_count} seeds dropout is ahead on {ch3_seed_wins}"),
+    Claim("03_dropout_scratch_concise.ipynb", "A5",
+          "Wider layers with more dropout beat narrower layers without dropout",
+          "",
+          "test accuracy: 512 units with (0.9, 0.6) {ch3_test_acc_w512_0906:.3f}, with (0.1, 0.4) "
+          "{ch3_test_acc_w512_0104:.3f}; 256 units without dropout {ch3_test_acc_nodrop:.3f}",
+          "max(ch3_test_acc_w512_0906, ch3_test_acc_w512_0104) > ch3_test_acc_nodrop", False,
+          "10 epochs each, same seed"),
+    # --- Chapter 4 (A1 sections 2.1-2.2 and its diabetes model; A3's formula) ---------------------
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "The loss PyTorch reports does not include the L2 penalty of weight_decay",
+          "",
+          "logged loss {ch4_logged_last_wd:.4f} + penalty {ch4_penalty_last_wd:.4f} = objective "
+          "{ch4_objective_last_wd:.4f}",
+          "abs(ch4_objective_last_wd - ch4_logged_last_wd - ch4_penalty_last_wd) < 1e-5", True,
+          "logistic regression on the diabetes table"),
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "... so the logged loss stays about the same whatever weight_decay is",
+          "",
+          "logged loss at the last step: {ch4_logged_last_wd:.4f} with decay vs {ch4_logged_last_plain:.4f} without "
+          "(equal only at the first step)",
+          "abs(ch4_logged_last_wd - ch4_logged_last_plain) < 0.05", False,
+          "as above"),
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "L1 makes the weight vector sparse; L2 leaves many small weights",
+          "",
+          "weights at exactly zero: L1 (proximal) {ch4_exact0_prox}, near zero with L2: {ch4_near0_l2}; "
+          "plain subgradient L1: {ch4_exact0_l1} at zero",
+          "ch4_exact0_prox > ch4_near0_l2", True,
+          "logistic regression on the diabetes table, comparable strengths"),
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "L2 generally works better than L1 unless you need feature selection",
+          "",
+          "lower test loss with L1 at {sum(a < b for a, b in zip(ch4_grid_test_loss_prox, ch4_grid_test_loss_l2))} "
+          "of {len(ch4_grid_l2)} strengths (λ = {ch4_grid_l2})",
+          "sum(a < b for a, b in zip(ch4_grid_test_loss_prox, ch4_grid_test_loss_l2)) <= len(ch4_grid_l2) / 2", False,
+          "as above, four strengths"),
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "A good first λ lies between 1e-4 and 1e-3",
+          "",
+          "best λ: {ch4_best_lambda_adam:g} with Adam (coupled), {ch4_best_lambda_adamw:g} with AdamW",
+          "1e-4 <= ch4_best_lambda_adam <= 1e-3 and 1e-4 <= ch4_best_lambda_adamw <= 1e-3", False,
+          "diabetes network, log grid of λ"),
+    Claim("04_l1_l2_regularization.ipynb", "A1",
+          "Its diabetes network (Adam lr 0.1, weight_decay 0.1, dropout 0.5) learns a classifier",
+          "",
+          "seeds predicting one class for every input: {ch4_both_constant} of {ch4_n_seeds}; test accuracy "
+          "{ch4_both_test_acc:.3f} = base rate {ch4_base_rate_test:.3f}",
+          "ch4_both_constant < ch4_n_seeds", False,
+          "8-60-4-1 sigmoid network, 2,000 full-batch steps, seeded train/test split"),
+    # --- Chapter 5 (A2, d2l's weight decay lesson) -------------------------------------------------
+    Claim("05_weight_decay.ipynb", "A2",
+          "Weight decay shrinks ||w|| and lowers the test loss (from scratch)",
+          "",
+          "||w||: {ch5_norm_wd0:.3f} (λ=0), {ch5_norm_wd3:.4f} (λ=3), {ch5_norm_wd15:.4f} (λ=15); test loss "
+          "{ch5_test_wd0:.4g}, {ch5_test_wd3:.4g}, {ch5_test_wd15:.4g}",
+          "ch5_norm_wd3 < ch5_norm_wd0 and ch5_norm_wd15 < ch5_norm_wd0"
+          " and ch5_test_wd3 < ch5_test_wd0 and ch5_test_wd15 < ch5_test_wd0", True,
+          "d = 200, 20 training examples, batch 5, lr 0.005, 150 epochs"),
+    Claim("05_weight_decay.ipynb", "A2",
+          "... and with torch.optim.SGD decaying the weight only (concise)",
+          "",
+          "||w|| {ch5_concise_norm_wd3:.4f} (wd 3) vs {ch5_concise_norm_wd0:.3f} (wd 0); test loss "
+          "{ch5_concise_test_wd3:.4g} vs {ch5_concise_test_wd0:.4g}",
+          "ch5_concise_norm_wd3 < ch5_concise_norm_wd0 and ch5_concise_test_wd3 < ch5_concise_test_wd0", True,
+          "as above"),
+    Claim("05_weight_decay.ipynb", "A2",
+          "train_concise(-2) is a weight-decay run (the source's second concise call)",
+          "",
+          "with wd = -2, ||w|| grows to {ch5_norm_wdneg2:.4g} and the test loss to {ch5_test_wdneg2:.4g}",
+          "ch5_norm_wdneg2 < ch5_concise_norm_wd0", False,
+          "as above"),
+    # --- Chapter 6 (A3, per-parameter options) -----------------------------------------------------
+    Claim("06_parameter_groups.ipynb", "A3",
+          "A group without its own setting inherits the optimizer's default; its own setting wins",
+          "",
+          "step / gradient on the first step: base {ch6_base_ratio:.0e}, head {ch6_head_ratio:.0e}",
+          "abs(ch6_base_ratio - 1e-3) < 1e-9 and abs(ch6_head_ratio - 1e-2) < 1e-9", True,
+          "SGD with momentum, two groups"),
+    Claim("06_parameter_groups.ipynb", "A3",
+          "Splitting by 'bias' in the name separates what to decay from what not to",
+          "",
+          "parameters the name rule decays but should not: {ch6_n_missed} ({ch6_missed_names})",
+          "ch6_n_missed == 0", False,
+          "a model with BatchNorm, LayerNorm and a learned scalar"),
+    Claim("06_parameter_groups.ipynb", "A3",
+          "Decaying the biases leads to underfitting",
+          "",
+          "training MSE {ch6_reg_loss_decay:.2f} with the bias decayed vs {ch6_reg_loss_nodecay:.2f} without "
+          "(offset 50, λ = 0.1)",
+          "ch6_reg_loss_decay > ch6_reg_loss_nodecay", True,
+          "linear regression with a large offset"),
+    Claim("06_parameter_groups.ipynb", "A3",
+          "... severely, at the source's own weight decay 1e-5",
+          "",
+          "relative difference in training loss: {ch6_reg_gap_source_rel:.1e}",
+          "abs(ch6_reg_gap_source_rel) > 1e-3", False,
+          "as above, λ = 1e-5"),
+    # --- Chapter 7 (A4, LeNet-5 on CIFAR-10) -------------------------------------------------------
+    Claim("07_dropout2d_lenet.ipynb", "A4",
+          "Networks with dropout take longer to converge",
+          "",
+          "epochs to reach A's loss at epoch {ch7_step_size}: A {ch7_epochs_to_target_A}, B {ch7_epochs_to_target_B}, "
+          "C {ch7_epochs_to_target_C}, D {ch7_epochs_to_target_D} (None: not within the run)",
+          "ch7_epochs_to_target_B is not None and ch7_epochs_to_target_B > ch7_epochs_to_target_A"
+          " and ch7_epochs_to_target_C is None and ch7_epochs_to_target_D is None", True,
+          "{ch7_epochs} epochs, lr halved every {ch7_step_size}; {ch7_data_source}"),
+    Claim("07_dropout2d_lenet.ipynb", "A4",
+          "Dropout on the fully connected layer raises test accuracy (B over A)",
+          "best test: A 60.45%, B 61.47%",
+          "best test: A {ch7_best_test_A:.2%}, B {ch7_best_test_B:.2%}",
+          "ch7_best_test_B > ch7_best_test_A", False,
+          "as above (the source ran 1,000 epochs)"),
+    Claim("07_dropout2d_lenet.ipynb", "A4",
+          "Without dropout LeNet-5 fits the training set completely",
+          "best train: A 100%, B 99.84%",
+          "best train: A {ch7_best_train_A:.2%}, B {ch7_best_train_B:.2%}",
+          "ch7_best_train_A > 0.99", False,
+          "as above (40 epochs instead of 1,000)"),
+    Claim("07_dropout2d_lenet.ipynb", "A4",
+          "Dropout on the convolutional layers stalls training (C and D far below A and B)",
+          "best train: C 57.04%, D 50.93%",
+          "best train: C {ch7_best_train_C:.2%}, D {ch7_best_train_D:.2%}; "
+          "{ch7_conv_shortfall_points:.1f} points below A and B",
+          "ch7_conv_shortfall_points >= 10", True,
+          "as above"),
+]
+
+
+def evaluate(directory: Path | None = None) -> list[dict]:
+    """Every claim with our figure and verdict, read from the stored (or freshly executed) chapters."""
+    from utils.glue import glued
+
+    directory = directory or notebook_dir()
+    cache: dict[str, dict] = {}
+    rows = []
+    for claim in CLAIMS:
+        if claim.chapter not in cache:
+            cache[claim.chapter] = glued(directory / claim.chapter)
+        values = cache[claim.chapter]
+        ours, holds = claim.evaluate(values)
+        rows.append({"chapter": int(claim.chapter[:2]), "source": claim.source, "claim": claim.claim,
+                     "source says": claim.source_figure or "—", "we measured": ours,
+                     "holds": holds, "settings": eval("f" + repr(claim.settings), {"__builtins__": _SAFE, **values})})
+    return rows
