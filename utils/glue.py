@@ -47,7 +47,10 @@ def glued(notebook: str | os.PathLike) -> dict[str, Any]:
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"no notebook at {path}.")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or JSON without cells
+        raise ValueError(f"{path} is not a Jupyter notebook ({type(exc).__name__}: {exc}).") from exc
     values: dict[str, Any] = {}
     for cell in cells:
         for output in cell.get("outputs", []):

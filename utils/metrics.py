@@ -60,6 +60,8 @@ def num_correct(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 @contextmanager
 def evaluating(net: nn.Module):
     """Put `net` in eval mode under no_grad, then restore every submodule's previous mode."""
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"evaluating() takes a torch.nn.Module, got {type(net).__name__}.")
     modes = [(m, m.training) for m in net.modules()]
     net.eval()
     try:

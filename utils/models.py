@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .checks import check_int, check_probability
+from .checks import check_int, check_nonnegative, check_probability
 
 # Dropout placements compared in the LeNet-5 chapter: (dropout on conv layers, on fully connected).
 PLACEMENTS = {"A": (False, False), "B": (False, True), "C": (True, False), "D": (True, True)}
@@ -16,6 +16,10 @@ PLACEMENTS = {"A": (False, False), "B": (False, True), "C": (True, False), "D": 
 
 def init_normal(module: nn.Module, std: float = 0.01) -> None:
     """d2l's initialisation for linear layers: weights ~ N(0, std²) (biases keep theirs)."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"init_normal() takes a torch.nn.Module (use net.apply(init_normal)), "
+                        f"got {type(module).__name__}.")
+    std = check_nonnegative(std, "std")
     if isinstance(module, nn.Linear):
         nn.init.normal_(module.weight, std=std)
 

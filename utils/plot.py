@@ -48,6 +48,8 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
     """Write a figure to a PNG file atomically (a temporary file, then a rename)."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"save_figure() takes a matplotlib Figure, got {type(fig).__name__}.")
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG files: give a path ending in .png, got {path}.")
@@ -70,6 +72,8 @@ def show(fig: Figure) -> None:
 def show_images(imgs: Sequence, num_rows: int, num_cols: int, titles: Sequence[str] | None = None,
                 scale: float = 1.5, cmap: str = "gray") -> Figure:
     """Show a grid of images (tensors or arrays, HxW or CxHxW) and return the figure."""
+    if not _is_sequence(imgs):
+        raise TypeError(f"show_images() takes a list (or batch tensor) of images, got {type(imgs).__name__}.")
     check_int(num_rows, "num_rows")
     check_int(num_cols, "num_cols")
     if len(imgs) > num_rows * num_cols:

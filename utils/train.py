@@ -20,6 +20,8 @@ def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) ->
     `updater` is a torch.optim.Optimizer (the loss is averaged before backward) or a function
     updater(batch_size) for from-scratch SGD (the loss is summed, as in d2l).
     """
+    if not callable(net):
+        raise TypeError(f"net must be a model or a function, got {type(net).__name__}.")
     if not callable(loss):
         raise TypeError(f"loss must be callable, got {type(loss).__name__}.")
     is_optimizer = isinstance(updater, torch.optim.Optimizer)
