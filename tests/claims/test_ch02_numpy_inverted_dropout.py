@@ -39,7 +39,10 @@ def test_jensen_mask_average_lies_above_the_test_time_activation(v):
 
 def test_backward_through_the_mask_matches_finite_differences(v):
     assert v["ch2_gradcheck_params"] > 100
-    assert v["ch2_gradcheck_err"] < 1e-6
+    # the threshold cell 22 prints. The stored error is about 1e-6 (central differences near ReLU
+    # kinks); 1e-5 leaves room for another BLAS, while a backward that drops the mask or its 1/keep
+    # scale errs by 0.6 or more
+    assert v["ch2_gradcheck_err"] < 1e-5
     # ... only with the masks held fixed
     assert v["ch2_gradcheck_err_fresh"] > 1e-2
 

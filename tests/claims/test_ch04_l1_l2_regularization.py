@@ -37,8 +37,11 @@ def test_decay_per_step_is_one_minus_lr_times_lambda(v):
 
 
 def test_logged_loss_excludes_the_penalty(v):
+    # at the decayed run's final weights the optimizer is at rest on loss + penalty, not on the logged loss,
+    # whose gradient is still lambda * theta
     assert v["ch4_penalty_last_wd"] > 0
-    assert v["ch4_objective_last_wd"] == pytest.approx(v["ch4_logged_last_wd"] + v["ch4_penalty_last_wd"], abs=1e-5)
+    assert v["ch4_grad_logged_last"] > 0.01
+    assert v["ch4_grad_objective_last"] < 0.01 * v["ch4_grad_logged_last"]
 
 
 def test_logged_loss_same_at_first_step_but_higher_with_decay_at_the_end(v):
@@ -53,10 +56,11 @@ def test_logged_loss_same_at_first_step_but_higher_with_decay_at_the_end(v):
 def test_l1_leaves_more_zero_weights_than_l2(v):
     assert v["ch4_exact0_prox"] > v["ch4_near0_l2"]
     assert v["ch4_grid_near0_l2"] == [0] * len(v["ch4_grid_l2"])
-    for l1, l2 in zip(v["ch4_grid_exact0_prox"], v["ch4_grid_near0_l2"]):
-        assert l1 >= l2
-    big = [n for lam, n in zip(v["ch4_grid_l2"], v["ch4_grid_exact0_prox"]) if lam >= 0.03]
-    assert big and all(n > 0 for n in big)
+    # more exact zeros with proximal L1 than near-zero weights with L2, at every strength of the grid
+    for l1, l2 in zip(v["ch4_grid_exact0_prox"], v["ch4_grid_near0_l2"], strict=True):
+        assert l1 > l2
+    assert v["ch4_exact0_prox_weakest"] == v["ch4_grid_exact0_prox"][0] > 0
+    assert v["ch4_exact0_prox_strongest"] == v["ch4_grid_exact0_prox"][-1] == 8
 
 
 def test_proximal_l1_keeps_pregnancies_and_glucose(v):
@@ -66,7 +70,7 @@ def test_proximal_l1_keeps_pregnancies_and_glucose(v):
 def test_subgradient_l1_hovers_instead_of_reaching_zero(v):
     assert v["ch4_exact0_l1"] == 0
     assert v["ch4_grid_exact0_l1"] == [0] * len(v["ch4_grid_l2"])
-    assert v["ch4_exact0_prox"] == v["ch4_n_zeroed"] == 6
+    assert v["ch4_n_zeroed"] > 0  # the weights the right panel follows
     assert 0 < v["ch4_hover_max"] <= v["ch4_hover_bound"]
     assert v["ch4_near0_l1_min"] <= v["ch4_near0_l1"] <= v["ch4_near0_l1_max"] < v["ch4_n_zeroed"]
 
@@ -141,9 +145,17 @@ def test_adam_and_adamw_by_hand_match_torch(v):
 
 
 def test_lambda_sweep_has_a_u_shape_for_both_optimizers(v):
+    lambdas = v["ch4_sweep_lambdas"]
     for key in ("adam", "adamw"):
+        # left arm: too little decay overfits
         assert v[f"ch4_best_test_{key}"] < v["ch4_test_lambda0"]
         assert v[f"ch4_best_test_{key}"] < v["ch4_constant_loss_test"]
+        # right arm: the best lambda lies inside the grid, and the loss rises again at the largest lambda
+        assert 0 < v[f"ch4_best_lambda_{key}"] < max(lambdas)
+        test_curve, val_curve = v[f"ch4_test_curve_{key}"], v[f"ch4_val_curve_{key}"]
+        assert len(test_curve) == len(val_curve) == len(lambdas)
+        assert test_curve[-1] > v[f"ch4_best_test_{key}"]
+        assert val_curve[-1] > v[f"ch4_best_val_{key}"]
 
 
 def test_a1_rule_of_thumb_suits_coupled_adam_but_its_own_lambda_does_not(v):

