@@ -67,7 +67,7 @@ lab: venv  ## JupyterLab with the book's environment
 
 reproduce: venv  ## re-execute every chapter (FULL) into a temporary folder, then run the claims tests on it
 	@out=$$(mktemp -d); \
-	$(BIN)/python -m tools.execute --output-dir $$out && \
+	BOOK_NOTEBOOK_DIR=$$out $(BIN)/python -m tools.execute --output-dir $$out && \
 	BOOK_NOTEBOOK_DIR=$$out $(BIN)/python -m pytest tests/claims -q
 
 bench: venv  ## performance benchmarks (see chapters' performance appendix)

@@ -188,3 +188,21 @@ def write_json_atomically(obj: dict, path: Path) -> Path:
         if os.path.exists(partial):
             os.unlink(partial)
     return path
+
+
+APPENDIX = "chapters/90_performance.ipynb"
+
+
+def refresh_appendix(results_path: Path) -> int:
+    """Re-execute the performance appendix (in place) so that its stored page shows the new results.
+
+    Only when the results were written to the folder the page reads (bench/results/); returns the
+    execution's exit code (0 when nothing was to be done).
+    """
+    import subprocess
+    import sys
+
+    if results_path.resolve().parent != RESULTS.resolve():
+        return 0
+    print(f"\nre-executing {APPENDIX} so that it shows {results_path.name} ...", flush=True)
+    return subprocess.run([sys.executable, "-m", "tools.execute", APPENDIX], cwd=ROOT).returncode

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import default_collate
 
 import utils
+from utils.loader import take_rows
 
 from .common import DataClock, cpu_seconds, sync
 from .pipelines import (
@@ -150,16 +150,15 @@ def per_item_costs(workload: Workload, n: int = 2048) -> dict:
             lambda i: Image.fromarray(ds.data[i].numpy(), mode="L"), items)
         costs["ToTensor"] = _per_item(lambda i: to_tensor(images[i]), items)
     else:
-        from .pipelines import cifar_dataset
+        from .pipelines import cifar_dataset, jpeg_folder
 
         ds, _ = cifar_dataset(train=True)
-        if hasattr(ds, "samples"):  # the JPEG copy: ImageFolder decodes one file per item
-            pil = [ds.loader(ds.samples[i][0]) for i in items]
-            costs["open + decode one JPEG (PIL)"] = _per_item(lambda i: ds.loader(ds.samples[i][0]), items)
-            arrays = [np.asarray(p) for p in pil]
-        else:  # the original: uint8 arrays in memory
-            arrays = [ds.data[i] for i in items]
-            pil = [Image.fromarray(a) for a in arrays]
+        jpegs = jpeg_folder(train=True)
+        if jpegs is not None:  # what an ImageFolder over the JPEG copy would add per item
+            costs["open + decode one JPEG (PIL), not in (a)"] = _per_item(
+                lambda i: jpegs.loader(jpegs.samples[i][0]), items)
+        arrays = [ds.data[i] for i in items]
+        pil = [Image.fromarray(a) for a in arrays]
         costs["uint8 array -> PIL image (the original CIFAR10's path)"] = _per_item(
             lambda i: Image.fromarray(arrays[i]), items)
         costs["ToTensor"] = _per_item(lambda i: to_tensor(pil[i]), items)
@@ -177,7 +176,7 @@ def per_item_costs(workload: Workload, n: int = 2048) -> dict:
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))[:n]
     start = time.perf_counter()
     for idx in order.split(BATCH_SIZE):
-        X.index_select(0, idx), y.index_select(0, idx)
+        take_rows(X, idx), take_rows(y, idx)
     costs["the book: index_select (per item of a 256 batch)"] = (time.perf_counter() - start) / n * 1e6
     return {k: round(v, 2) for k, v in costs.items()}
 

@@ -10,7 +10,8 @@ loader start-up, per-item costs of the transforms, and a torch.profiler summary 
 
 The run holds the machine-wide lock (/tmp/book-execute.lock) from start to end, so no notebook
 execution competes for the cores: do not wrap it in `flock` yourself (or pass --no-lock if you do).
-Results are written atomically to bench/results/latest.json and printed as tables.
+Results are written atomically to bench/results/latest.json and printed as tables; then the performance
+appendix is re-executed in place to show them (not after --only, nor with --no-refresh).
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ import torch
 import utils
 
 from . import report
-from .common import RESULTS, load_average, machine_facts, median, now_utc, spread, write_json_atomically
+from .common import (
+    RESULTS,
+    load_average,
+    machine_facts,
+    median,
+    now_utc,
+    refresh_appendix,
+    spread,
+    write_json_atomically,
+)
 from .measure import CONTENDERS, LABELS, eval_run, per_item_costs, profile_run, startup_run, train_run
 from .pipelines import BATCH_SIZE, WORKLOADS, book_loader, book_splits, source_loader
 
@@ -172,7 +182,7 @@ def run(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reps", type=int, default=3, help="repetitions (seeds 0..reps-1); at least 3")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions (seeds 0..reps-1); at least 3")
     parser.add_argument("--fashion-epochs", type=int, default=2)
     parser.add_argument("--cifar-epochs", type=int, default=1)
     parser.add_argument("--max-batches", type=int, default=None,
@@ -181,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=[w.key for w in WORKLOADS], help="one workload (development only)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--no-lock", action="store_true", help="the caller already holds the machine lock")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="do not re-execute the performance appendix after writing the results")
     args = parser.parse_args(argv)
     if args.reps < 3:
         parser.error("--reps must be at least 3 (medians of at least 3 repetitions)")
@@ -194,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.text_report(results))
     log(f"\nwrote {path} (bench wall time {results['wall_s']:.0f} s)")
-    return 0
+    return 0 if args.no_refresh or args.only else refresh_appendix(path)
 
 
 if __name__ == "__main__":

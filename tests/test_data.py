@@ -125,6 +125,12 @@ def test_cifar10(cifar):
     assert runtime.data_sources()["CIFAR-10"] == cifar.source
 
 
+def test_cifar10_is_stored_channels_last(cifar):
+    for X, _ in (cifar.train, cifar.test):
+        assert X.is_contiguous(memory_format=torch.channels_last) and not X.is_contiguous()
+        assert X.stride() == (3 * 32 * 32, 1, 32 * 3, 3)  # NHWC in memory, NCHW in shape
+
+
 def test_cifar10_subsets_and_normalize(offline_real, cifar):
     small = load_cifar10(n_train=300, n_test=100, normalize=False)
     (X, y), (Xt, yt) = small.train, small.test

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from utils.data import synthetic_data
-from utils.loader import TensorLoader, load_array
+from utils.loader import TensorLoader, load_array, shuffle_seed, take_rows
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,16 @@ def test_same_seed_same_orders_and_epochs_differ():
     assert _epoch_ids(c) != epochs_a[0]
 
 
+def test_the_shuffle_is_not_the_global_stream_of_the_same_seed():
+    # Seeded alike, a torch.Generator and the global generator draw the same numbers: the loader must not.
+    X, y = torch.arange(100.0), torch.arange(100)
+    order = torch.cat([yb for _, yb in TensorLoader(X, y, batch_size=100, shuffle=True, seed=5)])
+    torch.manual_seed(5)
+    assert not torch.equal(order, torch.randperm(100))
+    assert torch.equal(order, torch.randperm(100, generator=torch.Generator().manual_seed(shuffle_seed(5))))
+    assert len({shuffle_seed(s) for s in range(1000)} | set(range(1000))) == 2000  # never a seed itself
+
+
 def test_unseeded_loader_follows_the_global_seed():
     X, y = _data()
     torch.manual_seed(3)
@@ -90,6 +100,27 @@ def test_one_tensor_and_three_tensors():
     assert [len(b) for b in TensorLoader(X, batch_size=10)] == [1, 1, 1]
     for _, yb, zb in TensorLoader(X, y, y * 2, batch_size=10, shuffle=True, seed=0):
         assert torch.equal(zb, yb * 2)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_channels_last_batches_keep_their_layout_and_values(shuffle):
+    X = torch.randn(37, 3, 4, 5).contiguous(memory_format=torch.channels_last)
+    y = torch.arange(37)
+    batches = list(TensorLoader(X, y, batch_size=8, shuffle=shuffle, seed=3))
+    for Xb, yb in batches:
+        assert Xb.is_contiguous(memory_format=torch.channels_last) and not Xb.is_contiguous()
+        assert torch.equal(Xb, X[yb])  # the same images, in the same order as their labels
+    assert sorted(torch.cat([yb for _, yb in batches]).tolist()) == list(range(37))
+
+
+def test_take_rows_equals_indexing_for_every_layout():
+    idx = torch.tensor([4, 0, 2])
+    plain = torch.randn(5, 3, 2, 2)
+    for t in (plain, plain.contiguous(memory_format=torch.channels_last), torch.randn(5, 7), torch.arange(5)):
+        out = take_rows(t, idx)
+        assert torch.equal(out, t[idx])
+        assert out.is_contiguous(memory_format=torch.channels_last) == t[idx].is_contiguous(
+            memory_format=torch.channels_last)
 
 
 def test_device_placement():

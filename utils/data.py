@@ -216,6 +216,9 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
                  device: torch.device | str | None = None) -> Splits:
     """CIFAR-10 as tensors: X of shape (n, 3, 32, 32) in [-1, 1] (or [0, 1] without normalize).
 
+    X is stored channels-last (`torch.channels_last`): NHWC in memory, the layout in which the CPU's
+    convolution kernels run fastest; `utils.TensorLoader` keeps that layout in every batch.
+
     Uses the original data set when it is in the data folder (or can be downloaded), otherwise the
     JPEG image-folder copy `CIFAR-10-images/{train,test}/<class>/`, decoded once and cached.
     """
@@ -240,6 +243,8 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
         X = X.float().div_(255)
         if normalize:
             X = X.sub_(0.5).div_(0.5)  # [0, 1] -> [-1, 1], as Normalize(0.5, 0.5) does
+        # channels-last memory (NHWC), same shape and values: the layout convolutions run fastest on
+        X = X.contiguous(memory_format=torch.channels_last)
         out[train] = _place(X, y, device)
     return Splits(out[True], out[False], CIFAR10_CLASSES, source)
 

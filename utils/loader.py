@@ -13,8 +13,9 @@ class TensorLoader:
     """Batches of tensors already in memory, by index: no per-item Python, no worker processes.
 
     The tensors are moved once to `device`. With `shuffle`, each epoch draws a fresh permutation
-    from a generator seeded with `seed` (or, when seed is None, from torch's global generator),
-    so the same seed gives the same sequence of epochs.
+    from a generator seeded from `seed` (or, when seed is None, from torch's global generator),
+    so the same seed gives the same sequence of epochs. The generator's stream is not the one that
+    `torch.manual_seed(seed)` gives the global generator (see `shuffle_seed`).
     """
 
     def __init__(
@@ -45,7 +46,7 @@ class TensorLoader:
         self.num_examples = n
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)).item())
-        self._generator = torch.Generator().manual_seed(seed)
+        self._generator = torch.Generator().manual_seed(shuffle_seed(seed))
 
     def __len__(self) -> int:
         if self.drop_last:
@@ -62,7 +63,25 @@ class TensorLoader:
         order = torch.randperm(n, generator=self._generator).to(self.tensors[0].device)
         for start in range(0, min(stop, n), size):
             idx = order[start:start + size]
-            yield tuple(t.index_select(0, idx) for t in self.tensors)
+            yield tuple(take_rows(t, idx) for t in self.tensors)
+
+
+def shuffle_seed(seed: int) -> int:
+    """The seed of a loader's shuffling generator for a user's `seed`: never `seed` itself.
+
+    `torch.Generator().manual_seed(s)` draws exactly the numbers that `torch.manual_seed(s)` gives the
+    global generator, so a loader seeded with the notebook's own seed would shuffle with the very numbers
+    that then draw the dropout masks, coupling the two (chapter 3 measures what that does to accuracy).
+    """
+    return (seed * 0x9E3779B97F4A7C15 + 0x5EED) % 2**63
+
+
+def take_rows(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """t[idx] along the first dimension, keeping a channels-last layout (which index_select drops)."""
+    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
+        # gather in the NHWC view, whose rows are contiguous, and view the result as NCHW again
+        return t.permute(0, 2, 3, 1).index_select(0, idx).permute(0, 3, 1, 2)
+    return t.index_select(0, idx)
 
 
 def load_array(data_arrays: tuple[torch.Tensor, ...], batch_size: int,
