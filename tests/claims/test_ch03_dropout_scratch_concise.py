@@ -58,18 +58,21 @@ def test_custom_is_training_flag_keeps_dropout_on_at_test_time(v):
     assert v["ch3_acc_dropout_on"] < v["ch3_acc_eval_mode"]
 
 
-def test_no_dropout_lowers_training_loss(v):
-    # source: "the model fits better and the loss falls" (supported for the training loss)
-    assert v["ch3_train_loss_nodrop"] < v["ch3_train_loss_base"]
+def test_no_dropout_does_not_end_with_the_lower_training_loss(v):
+    # source: "the model fits better and the loss falls"; measured: the plain network's loss jumped once at
+    # lr 0.5 and ends higher, while in evaluation mode both fit the training set within a point
+    assert v["ch3_train_loss_nodrop"] > v["ch3_train_loss_base"]
+    assert abs(v["ch3_train_acc_nodrop"] - v["ch3_train_acc_base"]) < 0.01
 
 
-def test_no_dropout_does_not_raise_test_accuracy(v):
-    # source: "test accuracy rises" without dropout; measured: it falls, for every seed checked
-    assert v["ch3_test_acc_nodrop"] < v["ch3_test_acc_base"]
-    assert v["ch3_gap_nodrop"] > v["ch3_gap_base"]
+def test_no_dropout_test_accuracy_rises_but_within_the_noise(v):
+    # source: "test accuracy rises" without dropout; measured: it does, on average over the seeds, by less
+    # than either configuration's spread across seeds
     assert v["ch3_seed_count"] == 3
-    assert v["ch3_seed_wins"] == v["ch3_seed_count"]
-    assert v["ch3_seed_mean_nodrop"] < v["ch3_seed_mean_base"]
+    assert v["ch3_seed_mean_nodrop"] > v["ch3_seed_mean_base"]
+    assert v["ch3_seed_wins"] < v["ch3_seed_count"] / 2
+    difference = v["ch3_seed_mean_nodrop"] - v["ch3_seed_mean_base"]
+    assert difference < max(v["ch3_seed_range_base"], v["ch3_seed_range_nodrop"])
 
 
 def test_wide_network_with_heavy_dropout_underfits(v):
@@ -80,11 +83,19 @@ def test_wide_network_with_heavy_dropout_underfits(v):
 
 
 def test_wide_network_with_light_dropout_does_not_beat_narrow_without(v):
-    # measured for rates 0.1/0.4: slightly below, within the seed-to-seed spread
+    # measured for rates 0.1/0.4: below, by a couple of points at most
     assert v["ch3_test_acc_w512_0104"] < v["ch3_test_acc_nodrop"]
     assert v["ch3_test_acc_nodrop"] - v["ch3_test_acc_w512_0104"] < 0.03
 
 
 def test_d2l_1_0_setting_learns_more_slowly_in_10_epochs(v):
+    # its training loss ends higher; its test accuracy is level with the 0.2/0.5 network's (within a point)
     assert v["ch3_train_loss_d2l10"] > v["ch3_train_loss_base"]
-    assert v["ch3_test_acc_d2l10"] < v["ch3_test_acc_base"]
+    assert abs(v["ch3_test_acc_d2l10"] - v["ch3_test_acc_base"]) < 0.01
+
+
+def test_one_seed_for_two_generators_costs_accuracy(v):
+    # Measured, not assumed: the coupled shuffle trains worse on average and for most seeds.
+    assert v["ch3_coupling_seeds"] >= 5 and v["ch3_coupling_epochs"] >= 2
+    assert v["ch3_coupled_acc_mean"] < v["ch3_independent_acc_mean"]
+    assert v["ch3_coupled_lower"] > v["ch3_coupling_seeds"] / 2

@@ -81,6 +81,11 @@ def test_claim1_dropout_nets_need_more_epochs_to_reach_As_loss(g):
     assert g["ch7_epochs_to_target_D"] is None
 
 
+def test_claim1_B_lags_A_in_eval_mode_training_accuracy_too(g):
+    # The training loss is measured with the masks on; the eval-mode accuracy is not: B must lag there too.
+    assert g["ch7_best_train_B"] < g["ch7_best_train_A"]
+
+
 def test_claim1_dropout_nets_have_higher_loss_at_every_comparison_point(g):
     for when in ("loss_at_step", "final_loss"):
         a, b, c, d = (g[f"ch7_{when}_{k}"] for k in NETS)
