@@ -167,3 +167,4 @@ def test_best_lambda_depends_on_the_optimizer(v):
     assert v["ch4_best_lambda_adamw"] >= 100 * v["ch4_best_lambda_adam"]
     assert v["ch4_best_ratio"] >= 100
     assert v["ch4_test_1e3_adamw"] > v["ch4_best_test_adamw"] + 0.1
+    assert v["ch4_test_1e3_adamw"] >= v["ch4_test_lambda0"]  # A1's 1e-3 does not help AdamW at all
