@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -199,9 +200,6 @@ def refresh_appendix(results_path: Path) -> int:
     Only when the results were written to the folder the page reads (bench/results/); returns the
     execution's exit code (0 when nothing was to be done).
     """
-    import subprocess
-    import sys
-
     if results_path.resolve().parent != RESULTS.resolve():
         return 0
     print(f"\nre-executing {APPENDIX} so that it shows {results_path.name} ...", flush=True)
