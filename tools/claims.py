@@ -135,70 +135,70 @@ CLAIMS: list[Claim] = [
           "{ch3_test_acc_w512_0104:.3f}; 256 units without dropout {ch3_test_acc_nodrop:.3f}",
           "max(ch3_test_acc_w512_0906, ch3_test_acc_w512_0104) > ch3_test_acc_nodrop", False,
           "10 epochs each, same seed"),
-    # --- Chapter 4 (A1 sections 2.1-2.2 and its diabetes model; A3's formula) ---------------------
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    # --- Chapter 5 (A1 sections 2.1-2.2 and its diabetes model; A3's formula) ---------------------
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "The loss PyTorch reports does not include the L2 penalty of weight_decay",
           "",
-          "at the final weights, gradient norm of the logged loss {ch4_grad_logged_last:.1e}, of loss + penalty "
-          "{ch4_grad_objective_last:.1e} (the optimizer minimises the latter; penalty left out of the log: "
-          "{ch4_penalty_last_wd:.4f})",
-          "ch4_grad_objective_last < 0.01 * ch4_grad_logged_last", True,
+          "at the final weights, gradient norm of the logged loss {ch5_grad_logged_last:.1e}, of loss + penalty "
+          "{ch5_grad_objective_last:.1e} (the optimizer minimises the latter; penalty left out of the log: "
+          "{ch5_penalty_last_wd:.4f})",
+          "ch5_grad_objective_last < 0.01 * ch5_grad_logged_last", True,
           "logistic regression on the diabetes table"),
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "... so the logged loss stays about the same whatever weight_decay is",
           "",
-          "logged loss at the last step: {ch4_logged_last_wd:.4f} with decay vs {ch4_logged_last_plain:.4f} without "
+          "logged loss at the last step: {ch5_logged_last_wd:.4f} with decay vs {ch5_logged_last_plain:.4f} without "
           "(equal only at the first step)",
-          "abs(ch4_logged_last_wd - ch4_logged_last_plain) < 0.05", False,
+          "abs(ch5_logged_last_wd - ch5_logged_last_plain) < 0.05", False,
           "as above"),
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "L1 makes the weight vector sparse; L2 leaves many small weights",
           "",
-          "weights at exactly zero: L1 (proximal) {ch4_exact0_prox}, near zero with L2: {ch4_near0_l2}; "
-          "plain subgradient L1: {ch4_exact0_l1} at zero",
-          "ch4_exact0_prox > ch4_near0_l2", True,
+          "weights at exactly zero: L1 (proximal) {ch5_exact0_prox}, near zero with L2: {ch5_near0_l2}; "
+          "plain subgradient L1: {ch5_exact0_l1} at zero",
+          "ch5_exact0_prox > ch5_near0_l2", True,
           "logistic regression on the diabetes table, comparable strengths"),
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "L2 generally works better than L1 unless you need feature selection",
           "",
-          "lower test loss with L1 at {sum(a < b for a, b in zip(ch4_grid_test_loss_prox, ch4_grid_test_loss_l2))} "
-          "of {len(ch4_grid_l2)} strengths (λ = {ch4_grid_l2})",
-          "sum(a < b for a, b in zip(ch4_grid_test_loss_prox, ch4_grid_test_loss_l2)) <= len(ch4_grid_l2) / 2", False,
+          "lower test loss with L1 at {sum(a < b for a, b in zip(ch5_grid_test_loss_prox, ch5_grid_test_loss_l2))} "
+          "of {len(ch5_grid_l2)} strengths (λ = {ch5_grid_l2})",
+          "sum(a < b for a, b in zip(ch5_grid_test_loss_prox, ch5_grid_test_loss_l2)) <= len(ch5_grid_l2) / 2", False,
           "as above, four strengths"),
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "A good first λ lies between 1e-4 and 1e-3",
           "",
-          "best λ: {ch4_best_lambda_adam:g} with Adam (coupled), {ch4_best_lambda_adamw:g} with AdamW",
-          "1e-4 <= ch4_best_lambda_adam <= 1e-3 and 1e-4 <= ch4_best_lambda_adamw <= 1e-3", False,
+          "best λ: {ch5_best_lambda_adam:g} with Adam (coupled), {ch5_best_lambda_adamw:g} with AdamW",
+          "1e-4 <= ch5_best_lambda_adam <= 1e-3 and 1e-4 <= ch5_best_lambda_adamw <= 1e-3", False,
           "diabetes network, log grid of λ"),
-    Claim("04_l1_l2_regularization.ipynb", "A1",
+    Claim("05_l1_l2_regularization.ipynb", "A1",
           "Its diabetes network (Adam lr 0.1, weight_decay 0.1, dropout 0.5) learns a classifier",
           "",
-          "seeds predicting one class for every input: {ch4_both_constant} of {ch4_n_seeds}; test accuracy "
-          "{ch4_both_test_acc:.3f} = base rate {ch4_base_rate_test:.3f}",
-          "ch4_both_constant < ch4_n_seeds", False,
+          "seeds predicting one class for every input: {ch5_both_constant} of {ch5_n_seeds}; test accuracy "
+          "{ch5_both_test_acc:.3f} = base rate {ch5_base_rate_test:.3f}",
+          "ch5_both_constant < ch5_n_seeds", False,
           "8-60-4-1 sigmoid network, 2,000 full-batch steps, seeded train/test split"),
-    # --- Chapter 5 (A2, d2l's weight decay lesson) -------------------------------------------------
-    Claim("05_weight_decay.ipynb", "A2",
+    # --- Chapter 4 (A2, d2l's weight decay lesson) -------------------------------------------------
+    Claim("04_weight_decay.ipynb", "A2",
           "Weight decay shrinks ||w|| and lowers the test loss (from scratch)",
           "",
-          "||w||: {ch5_norm_wd0:.3f} (λ=0), {ch5_norm_wd3:.4f} (λ=3), {ch5_norm_wd15:.4f} (λ=15); test loss "
-          "{ch5_test_wd0:.4g}, {ch5_test_wd3:.4g}, {ch5_test_wd15:.4g}",
-          "ch5_norm_wd3 < ch5_norm_wd0 and ch5_norm_wd15 < ch5_norm_wd0"
-          " and ch5_test_wd3 < ch5_test_wd0 and ch5_test_wd15 < ch5_test_wd0", True,
+          "||w||: {ch4_norm_wd0:.3f} (λ=0), {ch4_norm_wd3:.4f} (λ=3), {ch4_norm_wd15:.4f} (λ=15); test loss "
+          "{ch4_test_wd0:.4g}, {ch4_test_wd3:.4g}, {ch4_test_wd15:.4g}",
+          "ch4_norm_wd3 < ch4_norm_wd0 and ch4_norm_wd15 < ch4_norm_wd0"
+          " and ch4_test_wd3 < ch4_test_wd0 and ch4_test_wd15 < ch4_test_wd0", True,
           "d = 200, 20 training examples, batch 5, lr 0.005, 150 epochs"),
-    Claim("05_weight_decay.ipynb", "A2",
+    Claim("04_weight_decay.ipynb", "A2",
           "... and with torch.optim.SGD decaying the weight only (concise)",
           "",
-          "||w|| {ch5_concise_norm_wd3:.4f} (wd 3) vs {ch5_concise_norm_wd0:.3f} (wd 0); test loss "
-          "{ch5_concise_test_wd3:.4g} vs {ch5_concise_test_wd0:.4g}",
-          "ch5_concise_norm_wd3 < ch5_concise_norm_wd0 and ch5_concise_test_wd3 < ch5_concise_test_wd0", True,
+          "||w|| {ch4_concise_norm_wd3:.4f} (wd 3) vs {ch4_concise_norm_wd0:.3f} (wd 0); test loss "
+          "{ch4_concise_test_wd3:.4g} vs {ch4_concise_test_wd0:.4g}",
+          "ch4_concise_norm_wd3 < ch4_concise_norm_wd0 and ch4_concise_test_wd3 < ch4_concise_test_wd0", True,
           "as above"),
-    Claim("05_weight_decay.ipynb", "A2",
+    Claim("04_weight_decay.ipynb", "A2",
           "train_concise(-2) is a weight-decay run (the source's second concise call)",
           "",
-          "with wd = -2, ||w|| grows to {ch5_norm_wdneg2:.4g} and the test loss to {ch5_test_wdneg2:.4g}",
-          "ch5_norm_wdneg2 < ch5_concise_norm_wd0", False,
+          "with wd = -2, ||w|| grows to {ch4_norm_wdneg2:.4g} and the test loss to {ch4_test_wdneg2:.4g}",
+          "ch4_norm_wdneg2 < ch4_concise_norm_wd0", False,
           "as above"),
     # --- Chapter 6 (A3, per-parameter options) -----------------------------------------------------
     Claim("06_parameter_groups.ipynb", "A3",

@@ -1,4 +1,4 @@
-"""Seeded chapters reproduce: chapters 2 and 5, executed twice in FULL mode, glue identical numbers.
+"""Seeded chapters reproduce: chapters 2 and 4, executed twice in FULL mode, glue identical numbers.
 
 Slow (a few minutes): run by `make test-determinism` (and CI), not by `make test`. Timing values
 (glue names ending in _seconds or _speedup) are machine-dependent and left out of the comparison.
@@ -12,7 +12,7 @@ from tools import execute
 from tools.notebooks import CHAPTERS
 from utils.glue import glued
 
-NOTEBOOKS = ["02_numpy_inverted_dropout.ipynb", "05_weight_decay.ipynb"]
+NOTEBOOKS = ["02_numpy_inverted_dropout.ipynb", "04_weight_decay.ipynb"]
 TIMING_SUFFIXES = ("_seconds", "_speedup")
 
 
