@@ -15,7 +15,6 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PIP) install -r requirements-dev.txt
 	# d2l 1.0.3 pins old NumPy: installed without its pins, for the tests that compare against it
 	$(PIP) install --no-deps d2l==1.0.3
-	$(PIP) install scipy
 	touch $(STAMP)
 
 venv: $(STAMP)

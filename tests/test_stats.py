@@ -1,0 +1,65 @@
+"""utils.paired_difference and utils.verdict against scipy.stats, and their errors on bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import utils
+
+
+def test_t_interval_matches_scipy():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=7), rng.normal(0.4, 1, size=7)
+    d = b - a
+    low, high = stats.t.interval(0.95, d.size - 1, loc=d.mean(), scale=stats.sem(d))
+    result = utils.paired_difference(a, b)
+    assert result.mean == pytest.approx(d.mean())
+    assert (result.low, result.high) == pytest.approx((low, high))
+    assert result.n == 7 and result.method == "t"
+
+
+def test_ninety_percent_interval_is_narrower_and_inside():
+    a, b = [0.1, 0.2, 0.3, 0.25], [0.15, 0.2, 0.4, 0.3]
+    wide, narrow = utils.paired_difference(a, b), utils.paired_difference(a, b, confidence=0.9)
+    assert wide.low < narrow.low < narrow.high < wide.high
+
+
+def test_bootstrap_interval_contains_the_mean_and_is_seeded():
+    a, b = [1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 2.2, 3.9, 4.1, 5.6]
+    one = utils.paired_difference(a, b, method="bootstrap")
+    assert one.low <= one.mean <= one.high
+    assert one == utils.paired_difference(a, b, method="bootstrap")
+
+
+def test_verdict_reads_the_interval():
+    assert utils.verdict(0.01, 0.02) == "holds"
+    assert utils.verdict(-0.02, -0.01) == "contradicted"
+    assert utils.verdict(-0.01, 0.02) == "inconclusive"
+    assert utils.verdict(0.01, 0.02, noise=0.015) == "inconclusive"
+    assert set(utils.VERDICTS) >= {"holds", "contradicted", "inconclusive"}
+
+
+@pytest.mark.parametrize("a, b, message", [
+    ([1, 2, 3], [1, 2], "one value of each setting"),
+    ([1], [2], "at least 2 pairs"),
+    ([1, math.nan], [2, 3], "NaN"),
+    ([1, 2], [2, math.inf], "NaN or infinite"),
+])
+def test_bad_runs_are_refused_clearly(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        utils.paired_difference(a, b)
+
+
+def test_bad_options_are_refused_clearly():
+    with pytest.raises(ValueError, match="confidence"):
+        utils.paired_difference([1, 2], [2, 3], confidence=95)
+    with pytest.raises(ValueError, match="method"):
+        utils.paired_difference([1, 2], [2, 3], method="z")
+    with pytest.raises(ValueError, match="low <= high"):
+        utils.verdict(0.2, 0.1)
+    with pytest.raises(ValueError, match="negative"):
+        utils.verdict(0.1, 0.2, noise=-1)

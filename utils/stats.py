@@ -1,0 +1,79 @@
+"""Comparing two settings over seeds: the mean paired difference and its confidence interval."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+VERDICTS = ("holds", "contradicted", "inconclusive", "not testable at this budget")
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Mean of b - a over paired runs, with its confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    confidence: float
+    method: str
+
+    def excludes_zero(self) -> bool:
+        """True when the whole interval lies on one side of zero."""
+        return self.low > 0 or self.high < 0
+
+    def __str__(self) -> str:
+        return f"{self.mean:+.4g} [{self.low:+.4g}, {self.high:+.4g}] ({self.confidence:.0%}, n={self.n})"
+
+
+def _as_pairs(a: Sequence[float], b: Sequence[float]) -> np.ndarray:
+    """b - a as a float64 array, after checking that the runs pair up and are finite."""
+    a_arr = np.asarray(a, dtype=np.float64).ravel()
+    b_arr = np.asarray(b, dtype=np.float64).ravel()
+    if a_arr.shape != b_arr.shape:
+        raise ValueError(f"paired_difference needs one value of each setting per seed: got {a_arr.size} "
+                         f"and {b_arr.size} values")
+    if a_arr.size < 2:
+        raise ValueError(f"paired_difference needs at least 2 pairs (runs with different seeds), got {a_arr.size}")
+    if not (np.isfinite(a_arr).all() and np.isfinite(b_arr).all()):
+        raise ValueError("paired_difference got a NaN or infinite value: a run diverged or was not recorded")
+    return b_arr - a_arr
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95,
+                      method: str = "t", n_boot: int = 10_000, seed: int = 0) -> PairedDifference:
+    """Mean of b - a over paired runs and its interval: Student t (default) or a percentile bootstrap."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    diff = _as_pairs(a, b)
+    mean = float(diff.mean())
+    if method == "t":
+        from scipy import stats
+
+        sem = float(diff.std(ddof=1)) / math.sqrt(diff.size)
+        half = float(stats.t.ppf(0.5 + confidence / 2, diff.size - 1)) * sem
+        low, high = mean - half, mean + half
+    elif method == "bootstrap":
+        rng = np.random.default_rng(seed)
+        means = diff[rng.integers(0, diff.size, size=(n_boot, diff.size))].mean(axis=1)
+        low, high = (float(q) for q in np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2]))
+    else:
+        raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
+    return PairedDifference(mean, low, high, int(diff.size), confidence, method)
+
+
+def verdict(low: float, high: float, noise: float = 0.0) -> str:
+    """The verdict on 'b exceeds a' from the interval of b - a: holds, contradicted or inconclusive."""
+    if math.isnan(low) or math.isnan(high) or low > high:
+        raise ValueError(f"verdict needs an interval with low <= high, got [{low}, {high}]")
+    if noise < 0:
+        raise ValueError(f"noise is a margin and cannot be negative, got {noise}")
+    if low > noise:
+        return "holds"
+    if high < -noise:
+        return "contradicted"
+    return "inconclusive"
