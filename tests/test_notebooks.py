@@ -49,7 +49,9 @@ def test_structure(path):
     assert len(tagged) == 1, "exactly one cell tagged `parameters` sets the knobs"
     if path.name < "90":  # lessons set their knobs by mode; appendices only read stored results
         assert "utils.scale(" in text_of(tagged[0]) or "is_smoke" in text_of(tagged[0])
-    checked = [c for c in code if text_of(c).lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
+    checked = [c for c in code if "nbval-check-output" in c.get("metadata", {}).get("tags", [])]
+    assert not [c for c in code if "NBVAL" in text_of(c)], "nbval markers are cell tags, not comments on the page"
+    assert "remove-cell" in code[0].get("metadata", {}).get("tags", []), "the bootstrap cell stays off the page"
     assert len(checked) >= 3, "several lesson facts are checked by nbval"
     assert all(c["outputs"] for c in checked), "a checked cell must have an output to compare"
     assert "utils.provenance()" in text_of(code[-1]), "the closing cell records provenance"

@@ -64,11 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in chapter_notebooks():
         nb = json.loads(path.read_text(encoding="utf-8"))
         cell = first_code_cell(nb)
-        if "".join(cell["source"]) == wanted:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "".join(cell["source"]) == wanted and "remove-cell" in tags:
             continue
         stale.append(path)
         if not args.check:
             cell["source"] = wanted
+            if "remove-cell" not in tags:  # Colab runs it; the site leaves it off the page
+                tags.append("remove-cell")
             partial = path.with_name(path.name + ".part")
             partial.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             os.replace(partial, path)
