@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TAKES_NO_INPUT = {"data_dir", "device", "in_jupyter", "data_sources", "wall_time", "provenance"}
 # Public names that are not callables to feed: constants, exceptions and the result record.
 NOT_FED = {"CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "PLACEMENTS", "CorruptDataError",
-           "DataNotFoundError", "Splits"}
+           "DataNotFoundError", "Splits", "VERDICTS", "PairedDifference"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,13 @@ def _env(name: str, value: str, read: Callable[[], object]) -> Callable[[Path], 
 
 
 CASES = [
+    # stats: paired runs over seeds
+    Case("paired_difference", "runs of different lengths", lambda f: utils.paired_difference([1, 2, 3], [1, 2]),
+         ValueError, "one value of each setting"),
+    Case("paired_difference", "one pair", lambda f: utils.paired_difference([1], [2]), ValueError, "at least 2"),
+    Case("paired_difference", "a NaN run", lambda f: utils.paired_difference([1, float("nan")], [1, 2]),
+         ValueError, "NaN"),
+    Case("verdict", "an upside-down interval", lambda f: utils.verdict(0.3, 0.1), ValueError, "low <= high"),
     # data: arguments
     Case("load_fashion_mnist", "n_train=0", lambda f: utils.load_fashion_mnist(n_train=0), ValueError, "n_train"),
     Case("load_fashion_mnist", "n_test as a string", lambda f: utils.load_fashion_mnist(n_test="100"),

@@ -116,9 +116,9 @@ def test_main_rewrites_stale_first_cells(tmp_path, monkeypatch, capsys):
     chapters = tmp_path / "chapters"
     chapters.mkdir()
     stale, fresh = chapters / "01_a.ipynb", chapters / "02_b.ipynb"
-    for path, first in ((stale, "import utils"), (fresh, cell_source())):
+    for path, first, tags in ((stale, "import utils", []), (fresh, cell_source(), ["remove-cell"])):
         nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# 1. A"},
-                        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": first,
+                        {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": 1, "source": first,
                          "outputs": [{"output_type": "stream", "name": "stdout", "text": "kept\n"}]}],
               "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         path.write_text(json.dumps(nb), encoding="utf-8")
@@ -131,6 +131,7 @@ def test_main_rewrites_stale_first_cells(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out == "updated: chapters/01_a.ipynb\n"
     cell = first_code_cell(json.loads(stale.read_text(encoding="utf-8")))
     assert "".join(cell["source"]) == cell_source() and cell["outputs"][0]["text"] == "kept\n"
+    assert cell["metadata"]["tags"] == ["remove-cell"]  # it runs in Jupyter and Colab, the site leaves it off
     assert fresh.read_bytes() == before  # an up-to-date notebook is not rewritten
     assert sorted(p.name for p in chapters.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]  # no .part
     assert bootstrap.main(["--check"]) == 0
