@@ -286,8 +286,8 @@ def evaluate(directory: Path | None = None) -> list[dict]:
             cache[claim.chapter] = glued(directory / claim.chapter)
         values = cache[claim.chapter]
         ours, measured = claim.evaluate(values)
+        settings = eval("f" + repr(claim.settings), {"__builtins__": _SAFE, **values})
         rows.append({"chapter": int(claim.chapter[:2]), "source": claim.source, "claim": claim.claim,
                      "source says": claim.source_figure or "—", "we measured": ours,
-                     "verdict": measured, "settings": eval("f" + repr(claim.settings), {"__builtins__": _SAFE, **values}),
-                     "would test it": claim.would_test})
+                     "verdict": measured, "settings": settings, "would test it": claim.would_test})
     return rows

@@ -22,8 +22,8 @@ from .metrics import Accumulator, accuracy, evaluate_accuracy, evaluate_loss, ev
 from .models import PLACEMENTS, LeNet5, dropout_mlp, init_normal
 from .plot import Animator, in_jupyter, save_figure, show, show_images
 from .regularization import dropout_layer, l1_penalty, l2_penalty, param_groups
-from .stats import VERDICTS, PairedDifference, paired_difference, verdict
 from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
+from .stats import VERDICTS, PairedDifference, paired_difference, verdict
 from .train import History, fit, train_epoch
 
 __all__ = [
