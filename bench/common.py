@@ -40,12 +40,12 @@ def usable_cores() -> int:
 
 
 def git_revision() -> str:
-    """The commit the benchmark ran on, with '+dirty' when the working tree had changes."""
+    """The commit the benchmark ran on, with '+dirty' when the code it runs (bench/, utils/) had changes."""
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "bench/*.py", "utils"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -140,12 +140,14 @@ class DataClock:
     def __call__(self, iterable: Iterable) -> Iterator:
         start = time.perf_counter()
         it = iter(iterable)
+        copies = False
         while self.max_batches is None or self.batches < self.max_batches:
             try:
                 X, y = next(it)
             except StopIteration:
                 break
             if X.device != self.dev:
+                copies = True
                 X, y = X.to(self.dev), y.to(self.dev)
             waited = time.perf_counter() - start
             self.seconds += waited
@@ -153,6 +155,10 @@ class DataClock:
                 self.first = waited
             self.batches += 1
             yield X, y
+            if copies:
+                # A copy from pageable host memory waits for the device's queued work: finish that work
+                # first, so the step's compute is not counted as waiting for data (a no-op on a CPU).
+                sync(self.dev)
             start = time.perf_counter()
         # A DataLoader shuts its workers down when exhausted (or when its iterator is dropped).
         del it

@@ -38,11 +38,29 @@ LABELS = {
     "b": "(b) the book: TensorLoader",
     "c": "(c) compute floor",
 }
+# The layout benchmark: (b) once more with NCHW batches, everything else as (b).
+LAYOUT_CONTENDERS = ("a0", "bn", "b")
+LAYOUT_LABELS = {
+    "a0": "(a) DataLoader, 0 workers (NCHW batches)",
+    "bn": "(b) the book, NCHW batches",
+    "b": "(b) the book, channels-last batches",
+}
+
+
+def nchw(splits: utils.Splits) -> utils.Splits:
+    """The same tensors in the default contiguous (NCHW) memory format: same shapes, same values."""
+    def plain(X: torch.Tensor) -> torch.Tensor:
+        return X.contiguous(memory_format=torch.contiguous_format)
+
+    return utils.Splits((plain(splits.train[0]), splits.train[1]), (plain(splits.test[0]), splits.test[1]),
+                        splits.classes, splits.source)
 
 
 def train_run(workload: Workload, contender: str, seed: int, epochs: int, dev: torch.device,
               splits: utils.Splits, test_loader, max_batches: int | None = None) -> dict:
     """Train a fresh seeded model for `epochs` with one contender's pipeline; time every epoch.
+
+    Contenders: a4, a0, b, c (see LABELS), and bn: (b) with the tensors in NCHW memory format.
 
     An epoch's clock covers the whole pass, the DataLoader's worker start-up and shut-down included
     (d2l starts fresh workers every epoch). Set-up (reading the data set, building the loader) is timed
@@ -55,9 +73,12 @@ def train_run(workload: Workload, contender: str, seed: int, epochs: int, dev: t
     start = time.perf_counter()
     if contender in ("a4", "a0"):
         loader, how = source_loader(workload, D2L_WORKERS if contender == "a4" else 0)
-    elif contender == "b":
-        loader = book_loader(book_splits(workload, dev), seed)
+    elif contender in ("b", "bn"):
+        book = book_splits(workload, dev)
+        loader = book_loader(book if contender == "b" else nchw(book), seed)
         how = "utils.load_* (tensors on the device) + utils.TensorLoader + utils.train_epoch"
+        if contender == "bn":
+            how += ", the tensors made NCHW-contiguous (.contiguous()) before batching"
     else:
         batches = book_loader(splits, seed)  # (b)'s batches, drawn off the clock
         how = "a list of ready batches per epoch (built off the clock); forward, backward, step only"

@@ -11,11 +11,16 @@ from pathlib import Path
 
 from .common import RESULTS
 
-# The issue's targets (benchmark figures, not timed tests).
-SPEED_TARGETS = {  # workload: (a)/(b) at least, (b)/(c) at most
-    "fashion_mlp": (3.5, 1.2),
-    "cifar_lenet": (3.0, 1.2),
-}
+# The (a) configuration each source runs itself. Chapter 3's source loads Fashion-MNIST with
+# d2l.load_data_fashion_mnist, whose DataLoader has d2l.get_dataloader_workers() = 4 workers; chapter 7's
+# source builds DataLoader(dataset, batch_size, shuffle) in load_cifar_10_data: no num_workers, so 0.
+SOURCE_CONFIG = {"fashion_mlp": "a4", "cifar_lenet": "a0"}
+SOURCE_LOADER = {"fashion_mlp": "d2l's loader", "cifar_lenet": "the source's loader"}
+WORKERS = {"a4": "4 workers", "a0": "0 workers"}
+# The book's targets on 2 CPU cores (benchmark figures, not timed tests). One rule for every speed-up
+# target: (b) is judged against the faster of (a)'s two configurations on the machine that ran.
+SPEED_TARGETS = {"fashion_mlp": 3.5}  # (b) at least this many times faster than the faster (a)
+FLOOR_TARGET = 1.2  # (b) at most this many times the compute floor (c), every workload
 BOOK_TARGETS_S = {"smoke": 5 * 60, "full": 45 * 60}  # nbval SMOKE pass, FULL execution of every chapter
 TRAINING_COLUMNS = ("contender", "s/epoch", "waiting for data s/epoch", "compute s/epoch", "first batch s",
                     "set-up s", "CPU s/epoch", "others' CPU s/epoch", "test acc (median)", "test acc min-max",
@@ -46,27 +51,120 @@ def training_rows(results: dict, key: str) -> list[dict]:
     return rows
 
 
+def faster_a(results: dict, key: str) -> str:
+    """'a4' or 'a0': the configuration of (a) with the lower median seconds per epoch on this run."""
+    contenders = results["workloads"][key]["contenders"]
+    return min(("a4", "a0"), key=lambda c: contenders[c]["summary"]["epoch_s"])
+
+
+def baseline_role(results: dict, key: str, contender: str) -> str:
+    """What a configuration of (a) is: the source's own, the faster one on this machine, both or neither."""
+    roles = []
+    if contender == SOURCE_CONFIG[key]:
+        roles.append("as the source runs it")
+    if contender == faster_a(results, key):
+        roles.append("the faster configuration on this machine")
+    return ", ".join(roles) or "neither"
+
+
+def baseline_rows(results: dict, key: str) -> list[dict]:
+    """(b)'s speed-up over each configuration of (a), each baseline named with its role."""
+    w = results["workloads"][key]
+    return [{"workload": w["title"], "baseline": w["contenders"][c]["label"], "role": baseline_role(results, key, c),
+             "s/epoch": round(w["contenders"][c]["summary"]["epoch_s"], 2),
+             "(a)/(b)": f"{w['ratios'][f'{c}_over_b']:.2f}x"} for c in ("a4", "a0")]
+
+
+def headline(results: dict, key: str) -> str:
+    """(b)'s speed-up over (a), each figure with its baseline named: the source's and the faster configuration."""
+    r = results["workloads"][key]["ratios"]
+    source, fast = SOURCE_CONFIG[key], faster_a(results, key)
+    other = "a0" if source == "a4" else "a4"
+    if source == fast:
+        return (f"{r[f'{source}_over_b']:.1f}x against {SOURCE_LOADER[key]} as the source runs it (DataLoader, "
+                f"{WORKERS[source]}), the faster configuration on this machine; {r[f'{other}_over_b']:.1f}x "
+                f"against {WORKERS[other]}")
+    return (f"{r[f'{fast}_over_b']:.1f}x against the faster configuration on this machine (DataLoader, "
+            f"{WORKERS[fast]}); {r[f'{source}_over_b']:.1f}x against {SOURCE_LOADER[key]} as the source runs it "
+            f"(DataLoader, {WORKERS[source]})")
+
+
+def workers_note(results: dict, key: str) -> str:
+    """Whether 4 workers slowed the training loop itself down on this machine (cores shared with it)."""
+    w = results["workloads"][key]
+    s = {c: w["contenders"][c]["summary"] for c in ("a4", "a0")}
+    cores = results["machine"]["cores"]
+    if s["a4"]["compute_s"] > s["a0"]["compute_s"] and s["a4"]["epoch_s"] > s["a0"]["epoch_s"]:
+        return (f"a {cores}-core effect: 4 workers competed with the training loop for the cores, and its compute "
+                f"part grew from {s['a0']['compute_s']:.2f} s (0 workers) to {s['a4']['compute_s']:.2f} s per epoch")
+    return f"4 workers did not slow the training loop down on {cores} cores"
+
+
 def speed_checks(results: dict, key: str) -> list[dict]:
-    """The issue's two targets for a workload: measured ratio, target, met, and by how much."""
+    """The book's targets for a workload: measured ratio, target, met, and by how much.
+
+    A speed-up target is judged against the faster configuration of (a) on this run, whichever it is
+    (on 2 cores 0 workers beat 4 for both workloads); LeNet-5 has no speed-up target, only the floor's.
+    """
     w = results["workloads"][key]
     r = w["ratios"]
-    at_least, at_most = SPEED_TARGETS[key]
-    # Against the faster variant of (a): for the MLP that is d2l's 4 workers; for LeNet-5 whichever won.
-    faster_a = "a4" if key == "fashion_mlp" else min(("a4", "a0"), key=lambda c: r[f"{c}_over_b"])
-    speedup = r[f"{faster_a}_over_b"]
+    rows = []
+    if key in SPEED_TARGETS:
+        at_least, fast = SPEED_TARGETS[key], faster_a(results, key)
+        speedup, baseline = r[f"{fast}_over_b"], f"{w['contenders'][fast]['label']}, the faster configuration here"
+        rows.append(
+            {"workload": w["title"], "check": f"(b) faster than {baseline}", "target": f">= {at_least}x",
+             "measured": f"{speedup:.2f}x", "met": speedup >= at_least,
+             "verdict": (f"met: {speedup:.2f}x against {baseline}, target at least {at_least}x"
+                         if speedup >= at_least else
+                         f"missed by {100 * (1 - speedup / at_least):.0f}%: {speedup:.2f}x against {baseline}, "
+                         f"target at least {at_least}x")})
     floor = r["b_over_c"]
-    return [
-        {"workload": w["title"], "check": f"(b) faster than {w['contenders'][faster_a]['label']}",
-         "target": f">= {at_least}x", "measured": f"{speedup:.2f}x", "met": speedup >= at_least,
-         "verdict": (f"met: {speedup:.2f}x against a target of at least {at_least}x" if speedup >= at_least else
-                     f"missed by {100 * (1 - speedup / at_least):.0f}%: {speedup:.2f}x against a target of "
-                     f"at least {at_least}x")},
-        {"workload": w["title"], "check": "(b) against the compute floor (c)",
-         "target": f"<= {at_most}x", "measured": f"{floor:.2f}x", "met": floor <= at_most,
-         "verdict": (f"met: {floor:.2f}x the floor, within the {at_most}x allowed" if floor <= at_most else
-                     f"missed by {100 * (floor / at_most - 1):.0f}%: {floor:.2f}x the floor against "
-                     f"at most {at_most}x")},
-    ]
+    rows.append(
+        {"workload": w["title"], "check": "(b) against the compute floor (c)", "target": f"<= {FLOOR_TARGET}x",
+         "measured": f"{floor:.2f}x", "met": floor <= FLOOR_TARGET,
+         "verdict": (f"met: {floor:.2f}x the floor, within the {FLOOR_TARGET}x allowed" if floor <= FLOOR_TARGET else
+                     f"missed by {100 * (floor / FLOOR_TARGET - 1):.0f}%: {floor:.2f}x the floor against "
+                     f"at most {FLOOR_TARGET}x")})
+    return rows
+
+
+def layout_rows(results: dict) -> list[dict]:
+    """The layout benchmark: one row per contender, medians over its repetitions."""
+    rows = []
+    for c in results["layout"]["contenders"].values():
+        s = c["summary"]
+        rows.append({"contender": c["label"], "s/epoch": round(s["epoch_s"], 2),
+                     "waiting for data s/epoch": round(s["data_s"], 2), "compute s/epoch": round(s["compute_s"], 2),
+                     "test acc (median)": round(s["test_acc"]["median"], 4)})
+    return rows
+
+
+def per_run(results: dict, contender: str, part: str = "epoch") -> list[float]:
+    """Per-repetition mean seconds per epoch of a layout contender: the whole epoch, or its compute part."""
+    out = []
+    for run in results["layout"]["contenders"][contender]["runs"]:
+        epoch = sum(run["epoch_s"]) / len(run["epoch_s"])
+        out.append(epoch if part == "epoch" else epoch - sum(run["data_s"]) / len(run["data_s"]))
+    return out
+
+
+def layout_effects(results: dict) -> dict:
+    """Paired differences (seconds per epoch, same seed per repetition) with 95 % intervals and verdicts.
+
+    'format': (b) NCHW minus (b) channels-last, whole epochs (the memory format alone; holds = channels-last
+    is faster); 'pipeline': (a) 0 workers minus (b) NCHW (the pipeline alone, both NCHW; holds = the book's
+    is faster); 'pipeline_compute': the same on the compute part of the epoch (holds = (a)'s loop computes
+    more slowly, although both train on NCHW batches).
+    """
+    import utils
+
+    out = {}
+    for name, slow, fast, part in (("format", "bn", "b", "epoch"), ("pipeline", "a0", "bn", "epoch"),
+                                   ("pipeline_compute", "a0", "bn", "compute")):
+        d = utils.paired_difference(per_run(results, fast, part), per_run(results, slow, part))
+        out[name] = {"mean": d.mean, "low": d.low, "high": d.high, "n": d.n, "verdict": utils.verdict(d.low, d.high)}
+    return out
 
 
 def evaluation_rows(results: dict, key: str) -> list[dict]:
@@ -141,9 +239,17 @@ def text_report(results: dict, book: dict | None = None) -> str:
         parts += [f"\n{w['title']} ({w['epochs']} epoch(s), median of {reps})",
                   text_table(training_rows(results, key)),
                   "ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in w["ratios"].items()),
+                  text_table(baseline_rows(results, key)),
                   text_table(speed_checks(results, key)),
                   "\nevaluation over the test set", text_table(evaluation_rows(results, key)),
                   "\nloader start-up", text_table(startup_rows(results, key)),
                   "\nper-item costs", text_table(per_item_rows(results, key))]
+    if "layout" in results:
+        lay = results["layout"]
+        parts += [f"\nmemory format: {lay['title']} ({lay['epochs']} epoch(s), median of {lay['repetitions']})",
+                  text_table(layout_rows(results)),
+                  "paired differences, s/epoch: " + ", ".join(
+                      f"{k} {v['mean']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}] {v['verdict']}"
+                      for k, v in layout_effects(results).items())]
     parts += ["\nwhole book", text_table(book_rows(book if book is not None else load("book_timings.json")))]
     return "\n".join(parts)

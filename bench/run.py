@@ -7,6 +7,9 @@ median over repetitions of seconds per training epoch (worker start-up included,
 epoch; data-set set-up timed apart), of the time spent waiting for batches, and the test accuracy
 (median and min-max over the seeds). Then evaluation (utils.evaluate_accuracy through each loader),
 loader start-up, per-item costs of the transforms, and a torch.profiler summary of (b) and (c).
+Last, the layout benchmark: LeNet-5 on CIFAR-10 through (a) with 0 workers, (b) with NCHW batches and
+(b) with the book's channels-last batches, alternating, so that the memory format's effect is measured
+apart from the data pipeline's (`--only-layout` runs just this and adds it to an existing results file).
 
 The run holds the machine-wide lock (/tmp/book-execute.lock) from start to end, so no notebook
 execution competes for the cores: do not wrap it in `flock` yourself (or pass --no-lock if you do).
@@ -30,6 +33,7 @@ import utils
 from . import report
 from .common import (
     RESULTS,
+    git_revision,
     load_average,
     machine_facts,
     median,
@@ -38,8 +42,18 @@ from .common import (
     spread,
     write_json_atomically,
 )
-from .measure import CONTENDERS, LABELS, eval_run, per_item_costs, profile_run, startup_run, train_run
-from .pipelines import BATCH_SIZE, WORKLOADS, book_loader, book_splits, source_loader
+from .measure import (
+    CONTENDERS,
+    LABELS,
+    LAYOUT_CONTENDERS,
+    LAYOUT_LABELS,
+    eval_run,
+    per_item_costs,
+    profile_run,
+    startup_run,
+    train_run,
+)
+from .pipelines import BATCH_SIZE, CIFAR, WORKLOADS, book_loader, book_splits, source_loader
 
 EVAL_CONTENDERS = ("a4", "a0", "b")
 
@@ -148,6 +162,55 @@ def bench_startup(workload, dev, args, splits) -> dict:
                 "repetitions": len(runs[c])} for c in EVAL_CONTENDERS}
 
 
+def bench_layout(dev, args, splits, test_loader) -> dict:
+    """LeNet-5 on CIFAR-10: (a) with 0 workers, (b) with NCHW batches, (b) channels-last, alternating.
+
+    (b) in NCHW and (b) channels-last differ only in the memory format of the batches (same pipeline,
+    same batches, same seeds); (a) with 0 workers and (b) in NCHW differ only in the pipeline (both NCHW).
+    Repetition r uses seed r for all three; the per-run epoch times are kept for paired comparisons.
+    """
+    started, load_start = time.perf_counter(), load_average()
+    epochs, reps = args.cifar_epochs, args.layout_reps
+    log(f"\n== layout: {CIFAR.title}, {epochs} epoch(s) x {reps} repetitions of {' '.join(LAYOUT_CONTENDERS)} ==")
+    for contender in LAYOUT_CONTENDERS:  # warm-up (not recorded)
+        train_run(CIFAR, contender, 0, 1, dev, splits, test_loader, max_batches=3)
+    runs: dict[str, list[dict]] = {c: [] for c in LAYOUT_CONTENDERS}
+    for rep in range(reps):
+        for contender in LAYOUT_CONTENDERS:
+            record = train_run(CIFAR, contender, rep, epochs, dev, splits, test_loader, args.max_batches)
+            runs[contender].append(record)
+            log(f"  rep {rep + 1} {LAYOUT_LABELS[contender]:<42} {median(record['epoch_s']):7.2f} s/epoch, "
+                f"test acc {record['test_acc']:.4f}")
+    # Same batches, same seed: the two layouts differ only by the float rounding of their kernels.
+    layout_diff = max(float((x["state"][k].float() - y["state"][k].float()).abs().max())
+                      for x, y in zip(runs["bn"], runs["b"]) for k in x["state"])
+    for records in runs.values():
+        for record in records:
+            record.pop("state")
+    return {
+        "created": now_utc(), "git": git_revision(), "load_average_start": load_start,
+        "workload": CIFAR.key, "title": CIFAR.title, "model": CIFAR.model, "optimizer": CIFAR.optimizer,
+        "epochs": epochs, "repetitions": reps, "seeds": list(range(reps)),
+        "max_batches": args.max_batches, "order": " ".join(LAYOUT_CONTENDERS) + " (repeated)",
+        "contenders": {c: {"label": LAYOUT_LABELS[c], "how": runs[c][0]["how"], "summary": summarise(runs[c]),
+                           "runs": runs[c]} for c in LAYOUT_CONTENDERS},
+        "checks": {"layouts_max_weight_difference": layout_diff},
+        "load_average_end": load_average(), "wall_s": time.perf_counter() - started,
+    }
+
+
+def run_layout_only(args, dev) -> dict:
+    """The layout benchmark alone, added to the results file at args.out (which must exist)."""
+    if not args.out.is_file():
+        raise SystemExit(f"--only-layout adds to an existing results file; {args.out} is missing")
+    import json
+
+    results = json.loads(args.out.read_text(encoding="utf-8"))
+    splits = book_splits(CIFAR, dev)
+    results["layout"] = bench_layout(dev, args, splits, book_loader(splits, 0, train=False))
+    return results
+
+
 def run(args) -> dict:
     dev = utils.device()
     started = time.perf_counter()
@@ -174,6 +237,8 @@ def run(args) -> dict:
         results["per_item_us"][workload.key] = per_item_costs(workload)
         results["profile"][workload.key] = {c: profile_run(workload, c, dev, splits, args.profile_batches)
                                             for c in ("b", "c")}
+        if workload is CIFAR:
+            results["layout"] = bench_layout(dev, args, splits, test_loader)
         del splits, test_loader, trained
     results["load_average_end"] = load_average()
     results["wall_s"] = time.perf_counter() - started
@@ -189,19 +254,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop every epoch after this many batches (development only)")
     parser.add_argument("--profile-batches", type=int, default=30)
     parser.add_argument("--only", choices=[w.key for w in WORKLOADS], help="one workload (development only)")
+    parser.add_argument("--layout-reps", type=int, default=7,
+                        help="repetitions of the layout benchmark (seeds 0..layout_reps-1); at least 3")
+    parser.add_argument("--only-layout", action="store_true",
+                        help="run only the layout benchmark and add it to the existing results file (--out)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--no-lock", action="store_true", help="the caller already holds the machine lock")
     parser.add_argument("--no-refresh", action="store_true",
                         help="do not re-execute the performance appendix after writing the results")
     args = parser.parse_args(argv)
-    if args.reps < 3:
-        parser.error("--reps must be at least 3 (medians of at least 3 repetitions)")
+    if args.reps < 3 or args.layout_reps < 3:
+        parser.error("--reps and --layout-reps must be at least 3 (medians of at least 3 repetitions)")
     # d2l's 4 workers on fewer cores make torch warn; that over-subscription is what is being measured.
     warnings.filterwarnings("ignore", message="This DataLoader will create")
     from tools.execute import machine_lock
 
     with nullcontext() if args.no_lock else machine_lock():
-        results = run(args)
+        results = run_layout_only(args, utils.device()) if args.only_layout else run(args)
     path = write_json_atomically(results, args.out)
     print()
     print(report.text_report(results))
