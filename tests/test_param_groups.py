@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -86,14 +88,56 @@ def test_empty_group_is_not_emitted():
     assert len(groups) == 1 and groups[0]["weight_decay"] == 0.0
 
 
-def test_frozen_parameters_are_left_out():
+def test_frozen_parameters_are_left_out_with_a_warning_naming_them():
     model = NormNet()
-    for p in model.conv.parameters():
-        p.requires_grad_(False)
-    groups = param_groups(model, 0.1)
+    model.conv.requires_grad_(False)
+    with pytest.warns(UserWarning, match=r"left out 1 frozen parameter\(s\) \(conv\.weight\).*include_frozen"):
+        groups = param_groups(model, 0.1)
     ids = {id(p) for g in groups for p in g["params"]}
     assert id(model.conv.weight) not in ids
     assert ids == {id(p) for p in model.parameters() if p.requires_grad}
+
+
+def test_no_warning_without_frozen_parameters():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        param_groups(NormNet(), 0.1)
+
+
+def test_frozen_then_unfrozen_parameter_trains_only_when_included():
+    # gradual unfreezing: build the optimizer while the first layer is frozen, unfreeze, step
+    torch.manual_seed(0)
+    x = torch.randn(8, 3)
+    moved = {}
+    for include in (False, True):
+        model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+        model[0].requires_grad_(False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = torch.optim.SGD(param_groups(model, 0.1, include_frozen=include), lr=0.1)
+        frozen_step = model[0].weight.detach().clone()
+        model(x).pow(2).mean().backward()
+        opt.step()  # while frozen: no gradient, so no update, decay included
+        assert torch.equal(model[0].weight, frozen_step)
+        model[0].requires_grad_(True)
+        opt.zero_grad()
+        model(x).pow(2).mean().backward()
+        opt.step()
+        moved[include] = (model[0].weight - frozen_step).abs().max().item()
+    assert moved[False] == 0.0, "left out: unfreezing does not bring it into the optimizer"
+    assert moved[True] > 1e-4, "included: it trains once unfrozen"
+
+
+def test_include_frozen_puts_frozen_parameters_in_their_groups_without_warning():
+    model = NormNet()
+    model.conv.requires_grad_(False)
+    model.bn.requires_grad_(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decay, keep = param_groups(model, 0.1, include_frozen=True)
+    assert "conv.weight" in names(model, decay) and {"bn.weight", "bn.bias"} <= set(names(model, keep))
+    with pytest.raises(TypeError, match="include_frozen"):
+        param_groups(model, 0.1, include_frozen="yes")
 
 
 def test_all_frozen_is_an_error():
@@ -176,3 +220,51 @@ def test_adamw_decouples_decay_for_the_decay_group_only():
     for name, p in model.named_parameters():
         factor = 1 - 0.1 * 0.5 if p.ndim >= 2 else 1.0
         torch.testing.assert_close(p.detach(), before[name] * factor, msg=name)
+
+
+def test_tied_parameter_rule_sees_every_name():
+    model = Tied()
+    seen = []
+    param_groups(model, 0.1, no_decay=lambda name, p: seen.append(name) or False)
+    assert seen == ["embed.weight", "out.weight", "out.bias"]
+
+
+def test_tied_parameter_with_conflicting_answers_is_an_error_naming_both():
+    # a predicate that spares the output layer: the tied matrix is both "out.weight" and "embed.weight"
+    with pytest.raises(ValueError, match=r"'embed\.weight', 'out\.weight'"):
+        param_groups(Tied(), 0.1, no_decay=lambda name, p: name.startswith("out."))
+    # the same question asked consistently is fine: both names of the tied matrix say "decay"
+    decay, keep = param_groups(Tied(), 0.1, no_decay=lambda name, p: name == "out.bias")
+    assert len(decay["params"]) == 1 and len(keep["params"]) == 1
+
+
+def test_numpy_bool_from_the_predicate_is_accepted():
+    model = NormNet()
+    decay, keep = param_groups(model, 0.1, no_decay=lambda name, p: np.prod(p.shape) < 2)
+    assert names(model, keep) == ["scale"]
+    assert isinstance(np.prod((1,)) < 2, np.bool_)
+
+
+def test_wrong_type_from_the_predicate_names_its_module():
+    with pytest.raises(TypeError, match=r"got torch\.Tensor for parameter 'weight'"):
+        param_groups(nn.Linear(2, 1), 0.1, no_decay=lambda name, p: torch.tensor(True))
+
+
+def test_shape_rule_decays_embeddings_and_weight_norm_magnitude():
+    # documented blind spots of the shape rule: anything with two or more dimensions is decayed
+    model = nn.ModuleDict({"embed": nn.Embedding(10, 4),
+                           "wn": nn.utils.parametrizations.weight_norm(nn.Linear(4, 3))})
+    decay, keep = param_groups(model, 0.1)
+    assert set(names(model, decay)) == {"embed.weight", "wn.parametrizations.weight.original0",
+                                        "wn.parametrizations.weight.original1"}
+    assert names(model, keep) == ["wn.bias"]
+    # the predicate form spares the embedding
+    decay, keep = param_groups(model, 0.1, no_decay=lambda name, p: p.ndim <= 1 or name.startswith("embed"))
+    assert "embed.weight" in names(model, keep)
+
+
+def test_name_rule_matches_substrings():
+    model = nn.ModuleDict({"debias": nn.Linear(3, 3), "fc": nn.Linear(3, 1)})
+    decay, keep = param_groups(model, 0.1, no_decay="name")
+    assert names(model, decay) == ["fc.weight"]
+    assert names(model, keep) == ["debias.weight", "debias.bias", "fc.bias"]
