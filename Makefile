@@ -25,8 +25,9 @@ book: venv  ## build the site into _build/html
 
 test: venv lint unit nbval site  ## unit and claims tests, every notebook in SMOKE mode, the site with -W
 
-lint: venv
+lint: venv  ## ruff, and actionlint on the GitHub workflows (offline)
 	$(BIN)/ruff check utils tools tests bench _ext
+	$(BIN)/actionlint .github/workflows/*.yml
 
 unit: venv
 	$(BIN)/python -m pytest tests -q --ignore=tests/site --ignore=tests/determinism
@@ -37,14 +38,15 @@ nbval: venv
 	    -p no:cacheprovider -q chapters; \
 	else echo "no notebooks in chapters/ yet: nbval has nothing to run"; fi
 
-site: venv  ## build the site with warnings as errors, then check every internal link and anchor
+site: venv  ## build the site with warnings as errors, then check every internal link and anchor and the Pitfalls page
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python -m tools.check_links _build/html
+	$(BIN)/python -m pytest tests/site/test_pitfalls_page.py -q -p no:cacheprovider
 
-test-site: venv chromium  ## the built site in a real browser (Chromium): pages, images, Colab links, search
+test-site: venv chromium  ## the built site in a browser with no network: pages, math, solutions, images, links
 	@[ -f _build/html/index.html ] || $(MAKE) site
-	$(BIN)/python -m pytest tests/site -q
+	$(BIN)/python -m pytest tests/site -q -p no:cacheprovider
 
 test-determinism: venv  ## chapters 2 and 5 executed twice in FULL mode glue identical numbers (slow)
 	$(BIN)/python -m pytest tests/determinism -q
@@ -52,8 +54,8 @@ test-determinism: venv  ## chapters 2 and 5 executed twice in FULL mode glue ide
 check-install: venv  ## requirements.txt resolves with binary wheels for Python 3.12 (as on Colab) and 3.11
 	$(BIN)/python -m tools.check_install
 
-chromium:  # Debian's Chromium for the browser tests (browser downloads do not work offline)
-	@command -v chromium >/dev/null || { \
+chromium:  # Debian's Chromium for the browser tests (browser downloads do not work offline); BOOK_CHROMIUM overrides
+	@[ -n "$$BOOK_CHROMIUM" ] || command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || \
 	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
