@@ -89,3 +89,63 @@ def test_every_notebook_is_in_the_table_of_contents():
     for path in NOTEBOOKS:
         entry = f"chapters/{path.stem}"
         assert entry in files or any(fnmatch(entry, g) for g in globs), f"{path.name} is not in _toc.yml"
+
+
+# What a reader sees (CONTRIBUTING.md, "Reader first"); the same rules as the before-stop checklist.
+MAX_STORED_BYTES = 800_000
+HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+GLUE_CALL = re.compile(r"^\s*utils\.glue\(", re.MULTILINE)
+MACHINERY_TALK = re.compile(
+    r"\b(claims? tests?|the tests? (?:check|assert)|registry|SMOKE|FULL mode|the issue|this issue|"
+    r"an earlier version|earlier run of this chapter)\b", re.IGNORECASE)
+
+
+def visible_code_cells(nb: dict):
+    """(index, cell) of the code cells the site shows with their source."""
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code" and not HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            yield i, cell
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_notebook_is_at_most_800_kb(path):
+    size = path.stat().st_size
+    assert size <= MAX_STORED_BYTES, f"{path.name}: {size / 1000:.0f} KB stored (a figure stored twice?)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_machinery_in_visible_code(path):
+    shown = [(i, text_of(cell)) for i, cell in visible_code_cells(load(path))]
+    markers = [i for i, src in shown if "NBVAL" in src]
+    glue = [i for i, src in shown if i > 0 and GLUE_CALL.search(src)]
+    assert not markers, f"{path.name}: cells {markers} show an nbval marker (use the nbval-check-output tag)"
+    assert not glue, f"{path.name}: cells {glue} show `utils.glue(` lines (move them to a remove-cell cell)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prose_never_talks_about_machinery(path):
+    talk = [(i, m.group(0)) for i, cell in enumerate(load(path)["cells"]) if cell["cell_type"] == "markdown"
+            for m in [MACHINERY_TALK.search(text_of(cell))] if m]
+    assert not talk, f"{path.name}: prose about tests, registry, modes or history in cells {talk}"
+
+
+@pytest.mark.parametrize("text, flagged", [
+    ("The claims test checks it.", True), ("In SMOKE mode the data is small.", True),
+    ("An earlier version of this chapter said so.", True), ("The registry holds it.", True),
+    ("Dropout is tested on the test set.", False), ("We train in full.", False),
+])
+def test_machinery_pattern(text, flagged):
+    assert bool(MACHINERY_TALK.search(text)) is flagged
+
+
+def test_hidden_cells_may_hold_glue_calls():
+    nb = {"cells": [{"cell_type": "markdown", "source": "# T"},
+                    {"cell_type": "code", "source": "utils.glue('x', 1)", "metadata": {"tags": ["remove-cell"]}},
+                    {"cell_type": "code", "source": "y = 1\nutils.glue('y', y)", "metadata": {}}]}
+    assert [i for i, _ in visible_code_cells(nb)] == [2]
+
+
+@pytest.mark.parametrize("page", ["intro.md", "chapters/92_pitfalls.md"])
+def test_markdown_pages_never_talk_about_machinery(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert not MACHINERY_TALK.search(text), f"{page}: '{MACHINERY_TALK.search(text).group(0)}'"

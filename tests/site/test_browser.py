@@ -1,9 +1,15 @@
-"""The built site in a real browser (Debian's Chromium driven by Playwright): every page loads cleanly.
+r"""The built site in a real browser (Debian's Chromium driven by Playwright), with no network.
 
-Run by `make test-site`, which installs Chromium and builds the site first. Every HTML page of the site is
+Run by `make test-site`, which installs Chromium and builds the site first. The browser may reach the local
+server only: every other request is aborted (and recorded as an error), and Chromium resolves no other host
+name, so a page that needs a CDN fails here as it would for a reader offline. Every HTML page of the site is
 opened (genindex.html and the index.html redirect included); each page is visited once and what the
-browser saw is kept, so the per-page tests and the counting tests below read the same visit. A screenshot
-of one chapter page is saved to _build/artifacts/ for people to look at.
+browser saw is kept, so the per-page tests and the counting tests below read the same visit.
+
+On every page: no console error, no failed or external request; math is typeset by the MathJax the site
+serves itself (no raw `\(`, `\[` or `$$` left in the visible text); no visible machinery (an nbval marker,
+a `utils.glue(` call, the bootstrap cell); exercise solutions hidden until their toggle is clicked. A
+screenshot of chapter 3 is saved to _build/artifacts/ for people to look at.
 
 What the tests expect is derived from the book's own configuration, parsed with yaml: the pages and the
 notebooks from _toc.yml, the Colab link from `repository` and `launch_buttons` in _config.yml.
@@ -21,6 +27,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -29,10 +36,12 @@ from tools.notebooks import ROOT
 
 SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "_build" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OFFLINE = os.environ.get("BOOK_OFFLINE", "") not in ("", "0")
+CHROMIUM = os.environ.get("BOOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# No network for the browser: any host name other than the local server's resolves to nothing.
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                "--disable-background-networking", "--disable-component-update"]
+                "--disable-background-networking", "--disable-component-update",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -114,6 +123,43 @@ IMAGES_JS = """async () => {
 }"""
 
 
+# Waits for MathJax (when the page loads it) to finish typesetting; then counts the math elements Sphinx
+# wrote and those MathJax rendered. Without MathJax (its file missing, or fetched from a blocked CDN) the
+# raw TeX stays in the text.
+MATH_JS = """async () => {
+  const mj = window.MathJax;
+  if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
+  const maths = Array.from(document.querySelectorAll("span.math, div.math"));
+  return {mathjax: !!(mj && mj.startup), total: maths.length,
+          rendered: maths.filter(m => m.querySelector("mjx-container")).length};
+}"""
+
+# The visible prose: text the reader sees, outside code, outputs and rendered math.
+PROSE_JS = """() => {
+  const skip = "pre, code, mjx-container, script, style, textarea, kbd, samp";
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || el.closest(skip)) continue;
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    out.push(walker.currentNode.nodeValue);
+  }
+  return out.join(" ");
+}"""
+
+# Each exercise solution: whether any of its content (everything below its title) is visible.
+SOLUTIONS_JS = """() => Array.from(document.querySelectorAll("div.solution")).map(s => ({
+  id: s.id,
+  visible: Array.from(s.querySelectorAll(":scope > .admonition-title ~ *, :scope > section > *")).some(
+    e => e.checkVisibility({opacityProperty: true, visibilityProperty: true}) && e.getBoundingClientRect().height > 0),
+}))"""
+
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]+")
+# What must never be visible: nbval markers, glue calls, the bootstrap cell (its two variable names).
+MACHINERY = ("NBVAL", "utils.glue(", "BOOK_REPO", "BOOK_ROOT")
+
+
 @dataclass
 class Visit:
     name: str
@@ -124,6 +170,10 @@ class Visit:
     own_images: list = field(default_factory=list)  # {src, width, height} of the site's own and data: images
     external_images: list = field(default_factory=list)  # images from other hosts
     colab_links: list = field(default_factory=list)
+    math: dict = field(default_factory=dict)  # {mathjax, total, rendered}
+    raw_tex: list = field(default_factory=list)  # raw TeX delimiters left in the visible prose, with context
+    machinery: list = field(default_factory=list)  # MACHINERY strings in the visible text
+    solutions: list = field(default_factory=list)  # {id, visible} per exercise solution, as loaded
 
 
 @pytest.fixture(scope="module")
@@ -153,23 +203,35 @@ def browser():
         browser.close()
 
 
+def is_local(url: str) -> bool:
+    return url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS
+
+
 def open_page(browser, url):
-    """Open `url`; return (page, own-asset errors seen while loading)."""
+    """Open `url` with the network blocked; return (page, errors seen while loading, math counts).
+
+    Errors: every console error, uncaught exception, failed request, HTTP error, and every request to
+    another host (aborted). MathJax has finished typesetting when this returns.
+    """
     page = browser.new_page()
     errors = []
-    own = "/".join(url.split("/", 3)[:3])
-    # Chromium asks every site for /favicon.ico on its own; the book references no favicon, so that probe's
-    # 404 is not an error of the book's assets. It is the only URL ignored.
-    probe = own + "/favicon.ico"
+
+    def route(r):
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            errors.append(f"external request blocked: {r.request.url}")
+            r.abort("internetdisconnected")
+
+    page.route("**/*", route)
     page.on("console", lambda m: errors.append(f"console: {m.text} @ {m.location.get('url')}")
-            if m.type == "error" and (m.location.get("url") or "").startswith(own)
-            and m.location.get("url") != probe else None)
+            if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}") if r.url.startswith(own) else None)
-    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
-            if r.url.startswith(own) and r.url != probe and r.status >= 400 else None)
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}") if is_local(r.url) else None)
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     page.goto(url, wait_until="load")
-    return page, errors
+    math = page.evaluate(MATH_JS)
+    return page, errors, math
 
 
 @pytest.fixture(scope="module")
@@ -180,12 +242,13 @@ def visit(browser, base_url):
     def get(name: str) -> Visit:
         if name in seen:
             return seen[name]
-        page, errors = open_page(browser, base_url + name)
+        page, errors, math = open_page(browser, base_url + name)
         try:
             if name == "index.html":  # a meta refresh: follow it, then check the page it lands on
                 page.wait_for_url(base_url + ROOT_PAGE, timeout=15000)
                 page.wait_for_load_state("load")
-            result = Visit(name, final_url=page.url, errors=errors, title=page.title().strip())
+                math = page.evaluate(MATH_JS)
+            result = Visit(name, final_url=page.url, errors=errors, title=page.title().strip(), math=math)
             # The chapter heading: the article's first h1 (the search page has no article: its main h1).
             heading = page.locator("article h1")
             if not heading.count():
@@ -198,6 +261,11 @@ def visit(browser, base_url):
                 (result.own_images if own else result.external_images).append(image)
             result.colab_links = page.eval_on_selector_all(
                 "a[href*='colab.research.google.com']", "els => els.map(e => e.href)")
+            prose = page.evaluate(PROSE_JS)
+            result.raw_tex = [prose[max(0, m.start() - 40):m.end() + 40] for m in RAW_TEX.finditer(prose)]
+            text = page.evaluate("document.body.innerText")
+            result.machinery = [m for m in MACHINERY if m in text]
+            result.solutions = page.evaluate(SOLUTIONS_JS)
         finally:
             page.close()
         seen[name] = result
@@ -231,11 +299,8 @@ def test_every_image_has_a_natural_size(visit, name):
     assert len(v.own_images) + len(v.external_images) >= img_tags_in_file(name), f"{name}: images missed"
     broken = [i["src"][:120] for i in v.own_images if not (i["width"] > 0 and i["height"] > 0)]
     assert broken == [], f"{name}: images with no natural size: {broken}"
-    if OFFLINE:
-        # BOOK_OFFLINE=1: images from other hosts cannot load here, so they are skipped (none at present).
-        return
-    broken = [i["src"] for i in v.external_images if not (i["width"] > 0 and i["height"] > 0)]
-    assert broken == [], f"{name}: external images with no natural size: {broken}"
+    external = [i["src"] for i in v.external_images]
+    assert external == [], f"{name}: images from other hosts do not show offline: {external}"
 
 
 def test_images_were_found(visit):
@@ -271,7 +336,7 @@ def test_expected_colab_link_follows_the_config():
 
 
 def test_search_finds_dropout(browser, base_url):
-    page, errors = open_page(browser, base_url + "search.html?q=dropout")
+    page, errors, _ = open_page(browser, base_url + "search.html?q=dropout")
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=15000)
         assert page.locator("#search-results ul.search li").count() > 0
@@ -280,12 +345,69 @@ def test_search_finds_dropout(browser, base_url):
         page.close()
 
 
-def test_screenshot_of_a_chapter_page(browser, base_url):
-    page, _ = open_page(browser, base_url + f"{NOTEBOOKS[0]}.html")
+@pytest.mark.parametrize("name", PAGES)
+def test_math_is_rendered_offline(visit, name):
+    v = visit(name)
+    assert v.raw_tex == [], f"{name}: raw TeX in the visible text: {v.raw_tex[:5]}"
+    if v.math["total"]:
+        assert v.math["mathjax"], f"{name}: has math but MathJax did not start"
+        assert v.math["rendered"] == v.math["total"], f"{name}: math rendered {v.math}"
+
+
+def test_math_check_is_not_vacuous(visit):
+    """Guards against a vacuous math check: the chapters' math is found and typeset."""
+    rendered = {doc: visit(f"{doc}.html").math["rendered"] for doc in NOTEBOOKS}
+    assert sum(rendered.values()) >= 20, rendered
+    assert (SITE / "_static" / "mathjax" / "tex-chtml.js").is_file(), "MathJax is not served by the site"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_machinery_is_visible(visit, name):
+    assert visit(name).machinery == [], f"{name}: visible {visit(name).machinery}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_solutions_are_hidden_when_the_page_loads(visit, name):
+    shown = [s["id"] for s in visit(name).solutions if s["visible"]]
+    assert shown == [], f"{name}: solutions visible before their toggle is clicked: {shown}"
+
+
+LESSONS = [doc for doc in NOTEBOOKS if not Path(doc).name.startswith("9")]
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_every_chapter_has_solutions(visit, doc):
+    assert visit(f"{doc}.html").solutions, f"{doc}.html has no exercise solution"
+
+
+def test_a_solution_shows_when_its_toggle_is_clicked(browser, base_url, visit):
+    """On the first chapter with a solution: hidden, its title clicked, then visible."""
+    doc = next((d for d in NOTEBOOKS if visit(f"{d}.html").solutions), None)
+    assert doc, "no page has an exercise solution"
+    page, errors, _ = open_page(browser, base_url + f"{doc}.html")
+    try:
+        solution = page.locator("div.solution").first
+        body = solution.locator(":scope > .admonition-title ~ *, :scope > section > *").first
+        solution.scroll_into_view_if_needed()
+        assert not body.is_visible(), f"{doc}.html: the first solution is visible before the click"
+        solution.locator(".admonition-title").first.click()
+        body.wait_for(state="visible", timeout=5000)
+        page.wait_for_timeout(500)  # the toggle fades the content in
+        visible = page.evaluate(SOLUTIONS_JS)[0]["visible"]
+        assert visible, f"{doc}.html: the first solution is still hidden after its toggle was clicked"
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_screenshot_of_chapter_3(browser, base_url):
+    doc = next(d for d in NOTEBOOKS if Path(d).name.startswith("03_"))
+    page, _, _ = open_page(browser, base_url + f"{doc}.html")
     try:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / "chapter-page.png"
-        page.screenshot(path=str(shot), full_page=False)
+        shot = ARTIFACTS / "chapter-03.png"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(shot), full_page=True)
     finally:
         page.close()
     assert shot.stat().st_size > 10_000
