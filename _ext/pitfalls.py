@@ -88,7 +88,9 @@ def title_nodes(title: nodes.title) -> list[nodes.Node]:
     out = [child.deepcopy() for child in title.children]
     if out and isinstance(out[0], nodes.Text):
         rest = TITLE.sub("", str(out[0]), count=1)
-        out[0] = nodes.Text(rest[:1].upper() + rest[1:] if rest else rest)
+        if re.match(r"[a-z]+\b", rest):  # a plain word, not a name such as d2l
+            rest = rest[:1].upper() + rest[1:]
+        out[0] = nodes.Text(rest)
         if not rest:
             out.pop(0)
     return out
