@@ -54,6 +54,21 @@ def test_animator_single_curve_and_per_curve_x(capsys):
     assert none_x.X == [[]] and capsys.readouterr().out == "step -: y0 1\n"
 
 
+def test_animator_redraw_every_throttles_and_flush_catches_up(capsys):
+    anim = Animator(xlabel="epoch", legend=["loss"], redraw_every=3)
+    for epoch in range(1, 8):
+        anim.add(epoch, 1.0 / epoch)
+    # printed (headless: the redraw) at the 3rd and 6th add only, but every point is recorded
+    assert capsys.readouterr().out.splitlines() == ["epoch 3: loss 0.3333", "epoch 6: loss 0.1667"]
+    assert anim.X == [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]
+    anim.flush()  # the 7th point had not been shown yet
+    assert capsys.readouterr().out == "epoch 7: loss 0.1429\n"
+    anim.flush()  # nothing new: nothing shown
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="redraw_every"):
+        Animator(redraw_every=0)
+
+
 def test_animator_rejects_bad_points():
     anim = Animator()
     with pytest.raises(ValueError, match="2 x values for 3 y values"):

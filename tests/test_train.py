@@ -183,10 +183,32 @@ def test_fit_uses_the_animator_given(capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith("x 1: loss ")
 
 
+def test_fit_redraw_every_plot_false_and_on_epoch(capsys):
+    X, y = _separable()
+    test_iter = TensorLoader(X, y, batch_size=100)
+    net = _model()
+    history = fit(net, _loader(), test_iter, nn.CrossEntropyLoss(), 5,
+                  torch.optim.SGD(net.parameters(), lr=0.1), redraw_every=2)
+    lines = capsys.readouterr().out.splitlines()  # epochs 2 and 4, then the last one by flush()
+    assert [line.split(":")[0] for line in lines] == ["epoch 2", "epoch 4", "epoch 5"]
+    assert history.animator.X[0] == [1.0, 2.0, 3.0, 4.0, 5.0]  # every epoch is still recorded
+    seen = []
+    net = _model()
+    quiet = fit(net, _loader(), test_iter, nn.CrossEntropyLoss(), 3, torch.optim.SGD(net.parameters(), lr=0.1),
+                plot=False, on_epoch=lambda epoch, h: seen.append((epoch, len(h.epoch))))
+    assert capsys.readouterr().out == "" and quiet.animator is None
+    assert seen == [(1, 1), (2, 2), (3, 3)]  # called after each epoch's record
+    assert quiet.test_acc[-1] > 0.95
+    with pytest.raises(ValueError, match="plot=False"):
+        fit(net, _loader(), test_iter, nn.CrossEntropyLoss(), 1, torch.optim.SGD(net.parameters(), lr=0.1),
+            plot=False, animator=Animator())
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"num_epochs": 0}, ValueError, "num_epochs"), ({"num_epochs": 2.0}, TypeError, "num_epochs"),
     ({"eval_every": 0}, ValueError, "eval_every"), ({"eval_every": "1"}, TypeError, "eval_every"),
     ({"updater": "sgd"}, TypeError, "updater"), ({"loss": None}, TypeError, "loss"),
+    ({"redraw_every": 0}, ValueError, "redraw_every"), ({"on_epoch": 3}, TypeError, "on_epoch"),
 ])
 def test_fit_bad_arguments(kwargs, error, message):
     net = _model()

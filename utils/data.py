@@ -220,7 +220,10 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
     convolution kernels run fastest; `utils.TensorLoader` keeps that layout in every batch.
 
     Uses the original data set when it is in the data folder (or can be downloaded), otherwise the
-    JPEG image-folder copy `CIFAR-10-images/{train,test}/<class>/`, decoded once and cached.
+    JPEG image-folder copy `CIFAR-10-images/{train,test}/<class>/`, decoded once and cached. That
+    copy re-encodes every image as a JPEG at quality 75 with 4:2:0 chroma subsampling (colour at half
+    the resolution in each direction), so its pixels are not the original ones; its files, and so the
+    returned tensors, are ordered by class: subsample at random, never by a prefix.
     """
     n_train = check_optional_int(n_train, "n_train")
     n_test = check_optional_int(n_test, "n_test")

@@ -102,11 +102,15 @@ class Animator:
     In Jupyter it redraws one figure in place, so the stored output is exactly one PNG. Elsewhere
     it prints one compact line per add() and never opens a window; save() writes the final figure.
     The plotted points stay in `X` and `Y` (one list per curve).
+
+    `redraw_every=k` redraws (or prints) only at every k-th add() (default 1: every add); a long run
+    then renders its figure a bounded number of times. `flush()` draws the points added since the
+    last redraw, e.g. after the final epoch.
     """
 
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
                  xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
-                 nrows=1, ncols=1, figsize=(3.5, 2.5)) -> None:
+                 nrows=1, ncols=1, figsize=(3.5, 2.5), redraw_every: int = 1) -> None:
         if legend is not None and (isinstance(legend, str) or not isinstance(legend, Sequence)):
             raise TypeError("legend must be a list of curve names, e.g. ['train loss', 'test acc'].")
         for name, scale_ in (("xscale", xscale), ("yscale", yscale)):
@@ -124,6 +128,9 @@ class Animator:
         self.Y: list[list[float]] | None = None
         self._live = in_jupyter()
         self._handle = None
+        self.redraw_every = check_int(redraw_every, "redraw_every")
+        self._adds = 0          # add() calls so far
+        self._pending = None    # the last point not yet redrawn or printed: (x, ys)
 
     def add(self, x, y) -> None:
         """Add one point to each curve: y is a number or a sequence (None skips that curve)."""
@@ -145,10 +152,21 @@ class Animator:
             if a is not None and b is not None:
                 self.X[i].append(a)
                 self.Y[i].append(b)
+        self._adds += 1
+        self._pending = (xs[0], ys)
+        if self._adds % self.redraw_every == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Redraw (in Jupyter) or print (elsewhere) now if points were added since the last time."""
+        if self._pending is None:
+            return
+        x, ys = self._pending
+        self._pending = None
         if self._live:
             self._redraw()
         else:
-            print(self._line(xs[0], ys))
+            print(self._line(x, ys))
 
     def _line(self, x, ys) -> str:
         """One compact text line for a point: 'epoch 3: train loss 0.512, test acc 0.81'."""

@@ -78,7 +78,9 @@ class History:
 
 def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callable, num_epochs: int,
         updater, scheduler=None, eval_every: int = 1, ylim=(0.3, 0.9),
-        animator: Animator | None = None, train_eval_iter: Iterable | None = None) -> History:
+        animator: Animator | None = None, train_eval_iter: Iterable | None = None,
+        plot: bool = True, redraw_every: int = 1,
+        on_epoch: Callable[[int, History], None] | None = None) -> History:
     """Train for `num_epochs`, plotting train loss, train accuracy and test accuracy (d2l's train_ch3).
 
     Test accuracy is measured every `eval_every` epochs and after the last one; `scheduler`, if
@@ -87,16 +89,28 @@ def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callabl
     accuracy on it is also measured in eval mode at the same epochs as the test accuracy, into
     `History.train_eval_acc`, and plotted as a fourth curve (an `animator` passed in then receives
     four values per epoch). Returns the History; the curves stay in `animator`.
+
+    For long runs: `redraw_every=k` redraws the figure of the Animator that fit creates only every k
+    epochs (and after the last one); `plot=False` draws and prints nothing (`History.animator` is then
+    None); `on_epoch(epoch, history)`, if given, is called after each epoch's record, e.g. to print an
+    estimate of the run's duration from its first epochs.
     """
     num_epochs = check_int(num_epochs, "num_epochs")
     eval_every = check_int(eval_every, "eval_every")
+    redraw_every = check_int(redraw_every, "redraw_every")
     if train_eval_iter is not None and not isinstance(train_eval_iter, Iterable):
         raise TypeError("train_eval_iter must be an iterable of (X, y) batches, e.g. a TensorLoader.")
-    if animator is None:
+    if on_epoch is not None and not callable(on_epoch):
+        raise TypeError(f"on_epoch must be a function on_epoch(epoch, history), got {type(on_epoch).__name__}.")
+    if not plot:
+        if animator is not None:
+            raise ValueError("fit(): plot=False draws nothing, so pass no animator with it.")
+    elif animator is None:
         legend = ["train loss", "train acc", "test acc"]
         if train_eval_iter is not None:
             legend.append("train acc (eval mode)")
-        animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim, legend=legend)
+        animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim, legend=legend,
+                            redraw_every=redraw_every)
     history = History()
     timer = Timer()
     for epoch in range(1, num_epochs + 1):
@@ -114,7 +128,12 @@ def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callabl
         history.train_acc.append(train_acc)
         history.test_acc.append(test_acc)
         history.train_eval_acc.append(train_eval_acc)
-        point = (train_loss, train_acc, test_acc)
-        animator.add(epoch, point if train_eval_iter is None else (*point, train_eval_acc))
+        if animator is not None:
+            point = (train_loss, train_acc, test_acc)
+            animator.add(epoch, point if train_eval_iter is None else (*point, train_eval_acc))
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    if animator is not None:
+        animator.flush()  # the last epochs, if they fell between two redraws
     history.animator = animator
     return history
