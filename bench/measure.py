@@ -38,13 +38,8 @@ LABELS = {
     "b": "(b) the book: TensorLoader",
     "c": "(c) compute floor",
 }
-# The layout benchmark: (b) once more with NCHW batches, everything else as (b).
-LAYOUT_CONTENDERS = ("a0", "bn", "b")
-LAYOUT_LABELS = {
-    "a0": "(a) DataLoader, 0 workers (NCHW batches)",
-    "bn": "(b) the book, NCHW batches",
-    "b": "(b) the book, channels-last batches",
-}
+# The layout benchmark: the compute floor's training steps on the same batches in two memory formats.
+LAYOUT_LABELS = {"nchw": "NCHW batches (contiguous)", "channels_last": "channels-last batches (the book's)"}
 
 
 def nchw(splits: utils.Splits) -> utils.Splits:
@@ -237,3 +232,46 @@ def profile_run(workload: Workload, contender: str, dev: torch.device, splits, b
     rows = sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
     return [{"op": e.key, "calls": int(e.count), "self_cpu_ms": round(e.self_cpu_time_total / 1000, 2),
              "share": round(e.self_cpu_time_total / total, 4)} for e in rows]
+
+
+def layout_run(workload: Workload, seed: int, dev: torch.device, splits, block: int = 8) -> dict:
+    """One epoch of training steps on the same batches in NCHW and in channels-last, step by step.
+
+    Two models start from the same seeded weights; (b)'s batches for `seed` are drawn off the clock and
+    copied once into NCHW. At every step both models take one step on the same batch, one in each
+    layout, in alternating order, each timed alone (forward, backward, optimizer step, as the floor (c)
+    does). A slow patch of a shared machine then hits both layouts alike. Returns the epoch totals and
+    the per-block sums (`block` steps each) of either layout, and the models' largest weight difference.
+    """
+    batches = floor_batches(book_loader(splits, seed))
+    formats = {"channels_last": batches,
+               "nchw": [(X.contiguous(memory_format=torch.contiguous_format), y) for X, y in batches]}
+    if not all(X.is_contiguous(memory_format=torch.channels_last) and not X.is_contiguous()
+               for X, _ in batches):
+        raise ValueError("the book's batches are expected channels-last")
+    nets = {}
+    for name in formats:
+        utils.set_seed(seed)
+        nets[name] = workload.build()
+    loss = nn.CrossEntropyLoss()
+    steps: dict[str, list[float]] = {name: [] for name in formats}
+    order = list(formats)
+    for i in range(len(batches)):
+        for name in order if i % 2 == 0 else order[::-1]:
+            net, optimizer = nets[name]
+            X, y = formats[name][i]
+            net.train()
+            sync(dev)
+            start = time.perf_counter()
+            values = loss(net(X), y)
+            optimizer.zero_grad(set_to_none=True)
+            values.backward()
+            optimizer.step()
+            sync(dev)
+            steps[name].append(time.perf_counter() - start)
+    a, b = (dict(nets[name][0].state_dict()) for name in formats)
+    diff = max(float((a[k].float() - b[k].float()).abs().max()) for k in a)
+    return {"seed": seed, "steps": len(batches), "block": block,
+            "epoch_s": {name: sum(t) for name, t in steps.items()},
+            "blocks_s": {name: [sum(t[j:j + block]) for j in range(0, len(t), block)] for name, t in steps.items()},
+            "max_weight_difference": diff}

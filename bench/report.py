@@ -64,7 +64,7 @@ def baseline_role(results: dict, key: str, contender: str) -> str:
         roles.append("as the source runs it")
     if contender == faster_a(results, key):
         roles.append("the faster configuration on this machine")
-    return ", ".join(roles) or "neither"
+    return ", ".join(roles) or "-"
 
 
 def baseline_rows(results: dict, key: str) -> list[dict]:
@@ -97,7 +97,7 @@ def workers_note(results: dict, key: str) -> str:
     if s["a4"]["compute_s"] > s["a0"]["compute_s"] and s["a4"]["epoch_s"] > s["a0"]["epoch_s"]:
         return (f"a {cores}-core effect: 4 workers competed with the training loop for the cores, and its compute "
                 f"part grew from {s['a0']['compute_s']:.2f} s (0 workers) to {s['a4']['compute_s']:.2f} s per epoch")
-    return f"4 workers did not slow the training loop down on {cores} cores"
+    return f"not a core-count effect: 4 workers did not slow the training loop down on {cores} cores"
 
 
 def speed_checks(results: dict, key: str) -> list[dict]:
@@ -130,41 +130,45 @@ def speed_checks(results: dict, key: str) -> list[dict]:
 
 
 def layout_rows(results: dict) -> list[dict]:
-    """The layout benchmark: one row per contender, medians over its repetitions."""
+    """The layout benchmark: one row per seed, seconds for one epoch of training steps in each layout."""
+    lay = results["layout"]
     rows = []
-    for c in results["layout"]["contenders"].values():
-        s = c["summary"]
-        rows.append({"contender": c["label"], "s/epoch": round(s["epoch_s"], 2),
-                     "waiting for data s/epoch": round(s["data_s"], 2), "compute s/epoch": round(s["compute_s"], 2),
-                     "test acc (median)": round(s["test_acc"]["median"], 4)})
+    for run in lay["runs"]:
+        e = run["epoch_s"]
+        rows.append({"seed": run["seed"], "NCHW s": round(e["nchw"], 2),
+                     "channels-last s": round(e["channels_last"], 2),
+                     "NCHW / channels-last": round(e["nchw"] / e["channels_last"], 3),
+                     "blocks where channels-last was faster": (
+                         f"{sum(n > c for n, c in zip(run['blocks_s']['nchw'], run['blocks_s']['channels_last']))}"
+                         f" of {len(run['blocks_s']['nchw'])}")})
     return rows
 
 
-def per_run(results: dict, contender: str, part: str = "epoch") -> list[float]:
-    """Per-repetition mean seconds per epoch of a layout contender: the whole epoch, or its compute part."""
-    out = []
-    for run in results["layout"]["contenders"][contender]["runs"]:
-        epoch = sum(run["epoch_s"]) / len(run["epoch_s"])
-        out.append(epoch if part == "epoch" else epoch - sum(run["data_s"]) / len(run["data_s"]))
-    return out
+def layout_effect(results: dict) -> dict:
+    """NCHW minus channels-last, seconds per epoch of training steps, paired by seed: mean, 95 % interval
+    (Student t), verdict on 'channels-last is faster', and the median ratio NCHW / channels-last."""
+    import statistics
 
-
-def layout_effects(results: dict) -> dict:
-    """Paired differences (seconds per epoch, same seed per repetition) with 95 % intervals and verdicts.
-
-    'format': (b) NCHW minus (b) channels-last, whole epochs (the memory format alone; holds = channels-last
-    is faster); 'pipeline': (a) 0 workers minus (b) NCHW (the pipeline alone, both NCHW; holds = the book's
-    is faster); 'pipeline_compute': the same on the compute part of the epoch (holds = (a)'s loop computes
-    more slowly, although both train on NCHW batches).
-    """
     import utils
 
-    out = {}
-    for name, slow, fast, part in (("format", "bn", "b", "epoch"), ("pipeline", "a0", "bn", "epoch"),
-                                   ("pipeline_compute", "a0", "bn", "compute")):
-        d = utils.paired_difference(per_run(results, fast, part), per_run(results, slow, part))
-        out[name] = {"mean": d.mean, "low": d.low, "high": d.high, "n": d.n, "verdict": utils.verdict(d.low, d.high)}
-    return out
+    runs = results["layout"]["runs"]
+    nchw = [r["epoch_s"]["nchw"] for r in runs]
+    last = [r["epoch_s"]["channels_last"] for r in runs]
+    d = utils.paired_difference(last, nchw)
+    return {"mean": d.mean, "low": d.low, "high": d.high, "n": d.n, "verdict": utils.verdict(d.low, d.high),
+            "ratio": statistics.median(n / c for n, c in zip(nchw, last))}
+
+
+def parts_rows(results: dict) -> list[dict]:
+    """When each part of the results file ran, on which revision, for how long, under what load."""
+    parts = [(w["title"], w) for w in results["workloads"].values()]
+    if "layout" in results:
+        parts.append(("memory format (LeNet-5)", results["layout"]))
+    return [{"part": name, "started (UTC)": p.get("created", results["created"]).replace("+00:00", ""),
+             "minutes": "-" if p.get("wall_s") is None else round(p["wall_s"] / 60, 1),
+             "revision": p.get("git", results["machine"]["git"]),
+             "load average at start": str(p.get("load_average_start", results.get("load_average_start")))}
+            for name, p in parts]
 
 
 def evaluation_rows(results: dict, key: str) -> list[dict]:
@@ -197,14 +201,15 @@ def machine_rows(results: dict) -> list[dict]:
     """Where the numbers came from (facts that do not change between runs on one machine)."""
     m = results["machine"]
     keys = ("device", "device_name", "cores", "torch_threads", "python", "torch", "torchvision", "d2l",
-            "os", "multiprocessing_start")
+            "os", "multiprocessing_start", "git")
     return [{"fact": k, "value": str(m[k])} for k in keys]
 
 
 def book_rows(book: dict | None) -> list[dict]:
     """The whole-book figures against their targets; 'not yet measured' without a timings file."""
     rows = []
-    for kind, what in (("smoke", "nbval SMOKE pass over every chapter"), ("full", "FULL execution of every chapter")):
+    for kind, what in (("smoke", "quick run of every chapter (make test)"),
+                       ("full", "full execution of every chapter (make execute)")):
         target = f"< {BOOK_TARGETS_S[kind] // 60} min"
         entry = (book or {}).get(kind)
         if not entry:
@@ -245,11 +250,12 @@ def text_report(results: dict, book: dict | None = None) -> str:
                   "\nloader start-up", text_table(startup_rows(results, key)),
                   "\nper-item costs", text_table(per_item_rows(results, key))]
     if "layout" in results:
-        lay = results["layout"]
-        parts += [f"\nmemory format: {lay['title']} ({lay['epochs']} epoch(s), median of {lay['repetitions']})",
+        effect = layout_effect(results)
+        parts += [f"\nmemory format: {results['layout']['title']}, {results['layout']['how']}",
                   text_table(layout_rows(results)),
-                  "paired differences, s/epoch: " + ", ".join(
-                      f"{k} {v['mean']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}] {v['verdict']}"
-                      for k, v in layout_effects(results).items())]
+                  f"NCHW minus channels-last: {effect['mean']:+.3f} s/epoch "
+                  f"[{effect['low']:+.3f}, {effect['high']:+.3f}], "
+                  f"median ratio {effect['ratio']:.3f}; channels-last faster: {effect['verdict']}"]
+    parts += ["\nparts of this file", text_table(parts_rows(results))]
     parts += ["\nwhole book", text_table(book_rows(book if book is not None else load("book_timings.json")))]
     return "\n".join(parts)

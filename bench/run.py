@@ -7,9 +7,9 @@ median over repetitions of seconds per training epoch (worker start-up included,
 epoch; data-set set-up timed apart), of the time spent waiting for batches, and the test accuracy
 (median and min-max over the seeds). Then evaluation (utils.evaluate_accuracy through each loader),
 loader start-up, per-item costs of the transforms, and a torch.profiler summary of (b) and (c).
-Last, the layout benchmark: LeNet-5 on CIFAR-10 through (a) with 0 workers, (b) with NCHW batches and
-(b) with the book's channels-last batches, alternating, so that the memory format's effect is measured
-apart from the data pipeline's (`--only-layout` runs just this and adds it to an existing results file).
+Last, the layout benchmark: LeNet-5's training steps on CIFAR-10 batches in NCHW and in channels-last,
+interleaved step by step, so that the memory format's effect is measured apart from the data pipeline's
+(`--only-layout` runs just this and adds it to an existing results file).
 
 The run holds the machine-wide lock (/tmp/book-execute.lock) from start to end, so no notebook
 execution competes for the cores: do not wrap it in `flock` yourself (or pass --no-lock if you do).
@@ -45,9 +45,9 @@ from .common import (
 from .measure import (
     CONTENDERS,
     LABELS,
-    LAYOUT_CONTENDERS,
     LAYOUT_LABELS,
     eval_run,
+    layout_run,
     per_item_costs,
     profile_run,
     startup_run,
@@ -162,41 +162,33 @@ def bench_startup(workload, dev, args, splits) -> dict:
                 "repetitions": len(runs[c])} for c in EVAL_CONTENDERS}
 
 
-def bench_layout(dev, args, splits, test_loader) -> dict:
-    """LeNet-5 on CIFAR-10: (a) with 0 workers, (b) with NCHW batches, (b) channels-last, alternating.
+def bench_layout(dev, args, splits) -> dict:
+    """LeNet-5 on CIFAR-10: the floor's training steps in NCHW and in channels-last, interleaved step by step.
 
-    (b) in NCHW and (b) channels-last differ only in the memory format of the batches (same pipeline,
-    same batches, same seeds); (a) with 0 workers and (b) in NCHW differ only in the pipeline (both NCHW).
-    Repetition r uses seed r for all three; the per-run epoch times are kept for paired comparisons.
+    Only the memory format differs (same batches, same seeded start, same code); repetition r uses seed r.
     """
     started, load_start = time.perf_counter(), load_average()
-    epochs, reps = args.cifar_epochs, args.layout_reps
-    log(f"\n== layout: {CIFAR.title}, {epochs} epoch(s) x {reps} repetitions of {' '.join(LAYOUT_CONTENDERS)} ==")
-    for contender in LAYOUT_CONTENDERS:  # warm-up (not recorded)
-        train_run(CIFAR, contender, 0, 1, dev, splits, test_loader, max_batches=3)
-    runs: dict[str, list[dict]] = {c: [] for c in LAYOUT_CONTENDERS}
-    for rep in range(reps):
-        for contender in LAYOUT_CONTENDERS:
-            record = train_run(CIFAR, contender, rep, epochs, dev, splits, test_loader, args.max_batches)
-            runs[contender].append(record)
-            log(f"  rep {rep + 1} {LAYOUT_LABELS[contender]:<42} {median(record['epoch_s']):7.2f} s/epoch, "
-                f"test acc {record['test_acc']:.4f}")
-    # Same batches, same seed: the two layouts differ only by the float rounding of their kernels.
-    layout_diff = max(float((x["state"][k].float() - y["state"][k].float()).abs().max())
-                      for x, y in zip(runs["bn"], runs["b"]) for k in x["state"])
-    for records in runs.values():
-        for record in records:
-            record.pop("state")
+    log(f"\n== layout: {CIFAR.title}, 1 epoch x {args.layout_reps} seeds, NCHW and channels-last interleaved ==")
+    layout_run(CIFAR, 0, dev, splits_head(splits, 12))  # warm-up (not recorded)
+    runs = []
+    for rep in range(args.layout_reps):
+        record = layout_run(CIFAR, rep, dev, splits)
+        runs.append(record)
+        log(f"  seed {rep}: " + ", ".join(f"{LAYOUT_LABELS[k]} {v:.2f} s" for k, v in record["epoch_s"].items()))
     return {
         "created": now_utc(), "git": git_revision(), "load_average_start": load_start,
         "workload": CIFAR.key, "title": CIFAR.title, "model": CIFAR.model, "optimizer": CIFAR.optimizer,
-        "epochs": epochs, "repetitions": reps, "seeds": list(range(reps)),
-        "max_batches": args.max_batches, "order": " ".join(LAYOUT_CONTENDERS) + " (repeated)",
-        "contenders": {c: {"label": LAYOUT_LABELS[c], "how": runs[c][0]["how"], "summary": summarise(runs[c]),
-                           "runs": runs[c]} for c in LAYOUT_CONTENDERS},
-        "checks": {"layouts_max_weight_difference": layout_diff},
-        "load_average_end": load_average(), "wall_s": time.perf_counter() - started,
+        "epochs": 1, "repetitions": len(runs), "seeds": [r["seed"] for r in runs], "labels": LAYOUT_LABELS,
+        "how": "the floor's steps (forward, backward, step) on (b)'s batches, both layouts interleaved step by step",
+        "runs": runs, "load_average_end": load_average(), "wall_s": time.perf_counter() - started,
     }
+
+
+def splits_head(splits: utils.Splits, batches: int) -> utils.Splits:
+    """The first `batches` batches' worth of the training set (for a warm-up)."""
+    X, y = splits.train
+    n = batches * BATCH_SIZE
+    return utils.Splits((X[:n], y[:n]), splits.test, splits.classes, splits.source)
 
 
 def run_layout_only(args, dev) -> dict:
@@ -206,42 +198,63 @@ def run_layout_only(args, dev) -> dict:
     import json
 
     results = json.loads(args.out.read_text(encoding="utf-8"))
-    splits = book_splits(CIFAR, dev)
-    results["layout"] = bench_layout(dev, args, splits, book_loader(splits, 0, train=False))
-    return results
+    results["layout"] = bench_layout(dev, args, book_splits(CIFAR, dev))
+    return with_total_wall(results)
 
 
 def run(args) -> dict:
+    """Every workload (or, with --only, one of them added to the existing results file at --out).
+
+    Each workload records when it ran, on which revision, for how long and under what load, so a file
+    whose parts come from separate runs says so.
+    """
     dev = utils.device()
-    started = time.perf_counter()
-    results = {"schema": 1, "created": now_utc(), "machine": machine_facts(dev),
-               "load_average_start": load_average(),
-               "settings": {"repetitions": args.reps, "order": " ".join(CONTENDERS) + " (repeated)",
-                            "fashion_epochs": args.fashion_epochs, "cifar_epochs": args.cifar_epochs,
-                            "max_batches": args.max_batches, "profile_batches": args.profile_batches,
-                            "held_machine_lock": not args.no_lock},
-               "workloads": {}, "evaluation": {}, "startup": {}, "per_item_us": {}, "profile": {}}
+    settings = {"repetitions": args.reps, "order": " ".join(CONTENDERS) + " (repeated)",
+                "fashion_epochs": args.fashion_epochs, "cifar_epochs": args.cifar_epochs,
+                "max_batches": args.max_batches, "profile_batches": args.profile_batches,
+                "held_machine_lock": not args.no_lock}
+    if args.only and args.out.is_file():
+        import json
+
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+        if results["settings"] != settings:
+            raise SystemExit(f"--only: the settings differ from those of {args.out}; run the whole benchmark")
+        for part in results["workloads"].values():  # a part from a whole run: that run's start and revision
+            for key in ("created", "git"):
+                part.setdefault(key, results["created"] if key == "created" else results["machine"]["git"])
+            part.setdefault("wall_s", None)  # timed only as part of the whole run
+    else:
+        results = {"schema": 1, "created": now_utc(), "machine": machine_facts(dev), "settings": settings,
+                   "workloads": {}, "evaluation": {}, "startup": {}, "per_item_us": {}, "profile": {}}
     log(f"bench on {results['machine']['device']} ({results['machine']['device_name']}), "
         f"{results['machine']['cores']} cores, torch {torch.__version__}")
     for workload in WORKLOADS:
         if args.only and workload.key != args.only:
             continue
+        part_start, load_start, created, git = time.perf_counter(), load_average(), now_utc(), git_revision()
         splits = book_splits(workload, dev)
         test_loader = book_loader(splits, 0, train=False)
         training = bench_training(workload, dev, args, splits, test_loader)
         trained = training.pop("_trained")
-        results["workloads"][workload.key] = training
         log(f"-- evaluation, loader start-up, per-item costs, profile ({workload.key})")
         results["evaluation"][workload.key] = bench_evaluation(workload, dev, args, splits, trained)
         results["startup"][workload.key] = bench_startup(workload, dev, args, splits)
         results["per_item_us"][workload.key] = per_item_costs(workload)
         results["profile"][workload.key] = {c: profile_run(workload, c, dev, splits, args.profile_batches)
                                             for c in ("b", "c")}
+        training.update({"created": created, "git": git, "load_average_start": load_start,
+                         "load_average_end": load_average(), "wall_s": time.perf_counter() - part_start})
+        results["workloads"][workload.key] = training
         if workload is CIFAR:
-            results["layout"] = bench_layout(dev, args, splits, test_loader)
+            results["layout"] = bench_layout(dev, args, splits)
         del splits, test_loader, trained
-    results["load_average_end"] = load_average()
-    results["wall_s"] = time.perf_counter() - started
+    return with_total_wall(results)
+
+
+def with_total_wall(results: dict) -> dict:
+    """results["wall_s"]: the seconds of every part that was timed on its own (workloads, layout)."""
+    parts = [*results["workloads"].values(), results.get("layout", {})]
+    results["wall_s"] = sum(p.get("wall_s") or 0.0 for p in parts)
     return results
 
 
@@ -253,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-batches", type=int, default=None,
                         help="stop every epoch after this many batches (development only)")
     parser.add_argument("--profile-batches", type=int, default=30)
-    parser.add_argument("--only", choices=[w.key for w in WORKLOADS], help="one workload (development only)")
-    parser.add_argument("--layout-reps", type=int, default=7,
+    parser.add_argument("--only", choices=[w.key for w in WORKLOADS],
+                        help="one workload, replacing its part of the results file at --out (when it exists)")
+    parser.add_argument("--layout-reps", type=int, default=5,
                         help="repetitions of the layout benchmark (seeds 0..layout_reps-1); at least 3")
     parser.add_argument("--only-layout", action="store_true",
                         help="run only the layout benchmark and add it to the existing results file (--out)")
@@ -275,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.text_report(results))
     log(f"\nwrote {path} (bench wall time {results['wall_s']:.0f} s)")
-    return 0 if args.no_refresh or args.only else refresh_appendix(path)
+    return 0 if args.no_refresh else refresh_appendix(path)
 
 
 if __name__ == "__main__":
