@@ -406,6 +406,18 @@ def test_a_solution_shows_when_its_toggle_is_clicked(browser, base_url, visit):
         page.close()
 
 
+def test_the_browser_has_no_network(browser, base_url):
+    """Guards against a vacuous offline run: a request to another host is aborted and reported."""
+    page, errors, _ = open_page(browser, base_url + ROOT_PAGE)
+    try:
+        outcome = page.evaluate("fetch('https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js')"
+                                ".then(() => 'loaded', () => 'blocked')")
+    finally:
+        page.close()
+    assert outcome == "blocked"
+    assert any(e.startswith("external request blocked: https://cdn.jsdelivr.net/") for e in errors), errors
+
+
 def test_bootstrap_lines_are_distinctive():
     """Guards against a vacuous bootstrap check: several of its lines are looked for, and they name it."""
     assert len(BOOTSTRAP_LINES) >= 3
