@@ -90,21 +90,38 @@ def headline(results: dict, key: str) -> str:
 
 
 def workers_note(results: dict, key: str) -> str:
-    """Whether 4 workers slowed the training loop itself down on this machine (cores shared with it)."""
+    """Whether 4 workers slowed the training loop itself down on this machine (its compute part grew)."""
     w = results["workloads"][key]
     s = {c: w["contenders"][c]["summary"] for c in ("a4", "a0")}
     cores = results["machine"]["cores"]
-    if s["a4"]["compute_s"] > s["a0"]["compute_s"] and s["a4"]["epoch_s"] > s["a0"]["epoch_s"]:
+    if s["a4"]["compute_s"] > s["a0"]["compute_s"]:
         return (f"a {cores}-core effect: 4 workers competed with the training loop for the cores, and its compute "
                 f"part grew from {s['a0']['compute_s']:.2f} s (0 workers) to {s['a4']['compute_s']:.2f} s per epoch")
     return f"not a core-count effect: 4 workers did not slow the training loop down on {cores} cores"
 
 
-def speed_checks(results: dict, key: str) -> list[dict]:
-    """The book's targets for a workload: measured ratio, target, met, and by how much.
+def per_repetition_ratios(results: dict, key: str, slow: str, fast: str) -> list[float]:
+    """Seconds per epoch of `slow` over `fast` in each repetition (the two ran back to back, same seed)."""
+    runs = results["workloads"][key]["contenders"]
+    return [(sum(x["epoch_s"]) / len(x["epoch_s"])) / (sum(y["epoch_s"]) / len(y["epoch_s"]))
+            for x, y in zip(runs[slow]["runs"], runs[fast]["runs"])]
 
-    A speed-up target is judged against the faster configuration of (a) on this run, whichever it is
-    (on 2 cores 0 workers beat 4 for both workloads); LeNet-5 has no speed-up target, only the floor's.
+
+def _judged(ratio: float, spread: list[float], met: bool, target: str, head: str) -> str:
+    """A verdict by the median ratio, saying when the repetitions fall on both sides of the target."""
+    text = f"{head}{ratio:.2f}x (median), target {target}; per repetition {min(spread):.2f}x to {max(spread):.2f}x"
+    bound = float(target.split()[-1].rstrip("x"))
+    if min(spread) < bound < max(spread):
+        text += ", on both sides of the target: within the run-to-run noise"
+    return ("met: " if met else "missed: ") + text
+
+
+def speed_checks(results: dict, key: str) -> list[dict]:
+    """The book's targets for a workload: measured ratio (median over repetitions), target, met, verdict.
+
+    One rule for every speed-up target: (b) against the faster configuration of (a) on this run, whichever
+    it is. LeNet-5 has no speed-up target, only the floor's. A verdict also gives the ratio's range over
+    the repetitions and says when that range straddles the target.
     """
     w = results["workloads"][key]
     r = w["ratios"]
@@ -112,20 +129,17 @@ def speed_checks(results: dict, key: str) -> list[dict]:
     if key in SPEED_TARGETS:
         at_least, fast = SPEED_TARGETS[key], faster_a(results, key)
         speedup, baseline = r[f"{fast}_over_b"], f"{w['contenders'][fast]['label']}, the faster configuration here"
-        rows.append(
-            {"workload": w["title"], "check": f"(b) faster than {baseline}", "target": f">= {at_least}x",
-             "measured": f"{speedup:.2f}x", "met": speedup >= at_least,
-             "verdict": (f"met: {speedup:.2f}x against {baseline}, target at least {at_least}x"
-                         if speedup >= at_least else
-                         f"missed by {100 * (1 - speedup / at_least):.0f}%: {speedup:.2f}x against {baseline}, "
-                         f"target at least {at_least}x")})
+        met = speedup >= at_least
+        rows.append({"workload": w["title"], "check": f"(b) faster than {baseline}", "target": f">= {at_least}x",
+                     "measured": f"{speedup:.2f}x", "met": met,
+                     "verdict": _judged(speedup, per_repetition_ratios(results, key, fast, "b"), met,
+                                        f"at least {at_least}x", f"against {baseline}, ")})
     floor = r["b_over_c"]
-    rows.append(
-        {"workload": w["title"], "check": "(b) against the compute floor (c)", "target": f"<= {FLOOR_TARGET}x",
-         "measured": f"{floor:.2f}x", "met": floor <= FLOOR_TARGET,
-         "verdict": (f"met: {floor:.2f}x the floor, within the {FLOOR_TARGET}x allowed" if floor <= FLOOR_TARGET else
-                     f"missed by {100 * (floor / FLOOR_TARGET - 1):.0f}%: {floor:.2f}x the floor against "
-                     f"at most {FLOOR_TARGET}x")})
+    met = floor <= FLOOR_TARGET
+    rows.append({"workload": w["title"], "check": "(b) against the compute floor (c)", "target": f"<= {FLOOR_TARGET}x",
+                 "measured": f"{floor:.2f}x", "met": met,
+                 "verdict": _judged(floor, per_repetition_ratios(results, key, "b", "c"), met,
+                                    f"at most {FLOOR_TARGET}x", "(b) at ")})
     return rows
 
 
