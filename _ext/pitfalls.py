@@ -99,10 +99,12 @@ def title_nodes(title: nodes.title) -> list[nodes.Node]:
 def upstream_reference(admonition: nodes.admonition) -> nodes.reference | None:
     """The link of the admonition's "Upstream report:" paragraph, if it has one."""
     for paragraph in admonition.findall(nodes.paragraph):
-        if paragraph.astext().strip().startswith(UPSTREAM):
-            for reference in paragraph.findall(nodes.reference):
-                if reference.get("refuri"):
-                    return reference.deepcopy()
+        seen = False  # the line may also end a paragraph of prose (no blank line before it)
+        for child in paragraph.children:
+            if isinstance(child, nodes.Text) and UPSTREAM in str(child):
+                seen = True
+            elif seen and isinstance(child, nodes.reference) and child.get("refuri"):
+                return child.deepcopy()
     return None
 
 
@@ -231,4 +233,4 @@ def setup(app):
     app.connect("env-merge-info", merge)
     app.connect("env-get-outdated", outdated)
     app.connect("env-updated", declare_math)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

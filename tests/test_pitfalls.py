@@ -77,7 +77,13 @@ def test_first_sentence_ignores_periods_in_code_math_and_abbreviations():
 ])
 def test_upstream_line_format(line, ok):
     p = Pitfall("x.ipynb", 0, "Pitfall: t", ["Symptom here.", "", f"Upstream report: {line}"], line)
-    assert (problems(p) == []) is ok
+    assert (problems(p) == []) is ok, problems(p)
+
+
+def test_upstream_line_is_its_own_paragraph():
+    line = "[pytorch/pytorch#1](https://github.com/pytorch/pytorch/issues/1)"
+    p = Pitfall("x.ipynb", 0, "Pitfall: t", ["Symptom.", f"Upstream report: {line}"], line)
+    assert any("blank line" in problem for problem in problems(p))
 
 
 def test_upstream_line_must_end_the_admonition():
@@ -118,6 +124,7 @@ Upstream report: [pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issu
 :::{admonition} Pitfall: predicting without `model.eval()`
 :class: warning
 Predictions change from one call to the next (see {ref}`mask-label`). More text.
+Upstream report: [d2l-ai/d2l-en#1093](https://github.com/d2l-ai/d2l-en/issues/1093)
 :::
 
 (mask-label)=
@@ -162,7 +169,7 @@ def test_the_list_page_shows_each_pitfall_with_its_symptom_and_links(built):
     assert 'href="https://github.com/pytorch/pytorch/issues/77081"' in first
     assert "Predicting without" in second and 'href="ch1.html#evaluation"' in second
     assert 'href="ch1.html#mask-label"' in second  # a cross-reference in the symptom still resolves
-    assert "Upstream report" not in second
+    assert 'href="https://github.com/d2l-ai/d2l-en/issues/1093"' in second  # a line glued to the prose
     assert "Not a pitfall" not in html
     assert re.search(r'<script[^>]*src="[^"]*mathjax', html), "the list shows math: its page must load MathJax"
 

@@ -136,9 +136,14 @@ def problems(p: Pitfall) -> list[str]:
         if not link or link.group("owner", "repo", "number") != link.group("owner2", "repo2", "number2"):
             found.append(f"{where}: `Upstream report: [owner/repo#N](https://github.com/owner/repo/issues/N)`, "
                          f"got {p.upstream!r}")
-        last = [line.strip() for line in p.body if line.strip()][-1]
-        if not last.startswith("Upstream report:"):
+        lines = [line.strip() for line in p.body]
+        filled = [line for line in lines if line]
+        if not filled[-1].startswith("Upstream report:"):
             found.append(f"{where}: the Upstream report line ends the admonition")
+        else:
+            at = len(lines) - 1 - lines[::-1].index(filled[-1])
+            if at > 0 and lines[at - 1]:
+                found.append(f"{where}: a blank line before `Upstream report:` (its own paragraph)")
     return found
 
 
