@@ -1,4 +1,8 @@
-"""Claims of chapter 1 (source A1 sections 1 and 2.3, the dropout Q&A of A5), checked on the stored run."""
+"""Claims of chapter 1 (source A1 sections 1 and 2.3, the dropout Q&A of A5), checked on the stored run.
+
+Comparisons between settings are asserted through the 95 % interval of their paired difference over
+seeds (glued `_low`/`_high`), never through one seed's outcome.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,9 @@ def v(glued_values):
     return glued_values(NB)
 
 
-def test_network_is_the_sources_1_300_300_1(v):
-    assert v["ch1_n_params"] == 1 * 300 + 300 + 300 * 300 + 300 + 300 * 1 + 1
-    assert v["ch1_n_units"] == 600
-
-
 def test_monte_carlo_matches_mean_and_variance_formulas(v):
-    # E[h'] = h and Var[h'] = p/(1-p) h^2 for F.dropout, over p = 0.1 ... 0.9, 4 million draws each
-    assert v["ch1_mc_samples"] >= 1_000_000
+    # E[h'] = h and Var[h'] = p/(1-p) h^2 for F.dropout, over p = 0.1 ... 0.9; a wrong scale (1/p
+    # instead of 1/(1-p)) or a mask with the wrong keep rate misses these by far more than sampling noise
     assert v["ch1_mc_max_err_keep"] < 0.002
     assert v["ch1_mc_max_err_mean"] < 0.01
     assert v["ch1_mc_max_err_var"] < 0.01
@@ -43,8 +42,12 @@ def test_multiplying_by_p_at_test_time_hurts_an_nn_dropout_model(v):
 
 
 def test_dropout_before_relu_is_the_same_network(v):
-    # the source's Linear -> Dropout -> ReLU trains to exactly the same weights as Linear -> ReLU -> Dropout
+    # A1's Linear -> Dropout -> ReLU trains to exactly the same weights as Linear -> ReLU -> Dropout
     assert v["ch1_order_max_diff"] == 0.0
+
+
+def test_with_tanh_the_two_orders_differ(v):
+    assert v["ch1_tanh_order_diff"] > 1e-3
 
 
 def test_eval_mode_approximates_the_ensemble_of_thinned_networks(v):
@@ -53,35 +56,38 @@ def test_eval_mode_approximates_the_ensemble_of_thinned_networks(v):
     assert v["ch1_ens_test_mse"] == pytest.approx(v["ch1_eval_test_mse"], rel=0.1)
 
 
-def test_demo_at_seed_1_plain_memorises_the_training_points(v):
-    # the figure's run: the plain net fits the training set much more closely than the dropout net;
-    # on this one seed its test MSE is nevertheless lower (measured, stated in the text)
-    assert v["ch1_demo_train_plain"] < 0.5 * v["ch1_demo_train_dropout"]
-    assert v["ch1_demo_test_plain"] < v["ch1_demo_test_dropout"]
-    assert v["ch1_demo_first_test_dropout"] < v["ch1_demo_first_test_plain"]
+def test_in_a1s_own_pairing_of_rates_the_gain_is_not_established(v):
+    # plain at lr 0.001, dropout at lr 0.01: the text says these seeds cannot confirm the gain
+    assert v["ch1_gain_source_pairing_low"] < 0 < v["ch1_gain_source_pairing_high"]
 
 
-@pytest.mark.parametrize("tag", ["small_lr", "large_lr"])
-def test_source_claim_dropout_lowers_mean_test_mse_at_the_same_lr(v, tag):
-    plain, dropped = v[f"ch1_test_plain_{tag}"], v[f"ch1_test_dropout_{tag}"]
-    assert v["ch1_n_seeds"] >= 5 and len(plain) == len(dropped) == v["ch1_n_seeds"]
-    mean_plain, mean_drop = sum(plain) / len(plain), sum(dropped) / len(dropped)
-    assert mean_plain == pytest.approx(v[f"ch1_mean_test_plain_{tag}"], abs=1e-5)
-    assert mean_drop == pytest.approx(v[f"ch1_mean_test_dropout_{tag}"], abs=1e-5)
-    assert mean_drop < mean_plain
-    # ... but not on every seed (stated in the text)
-    wins = sum(d < p for d, p in zip(dropped, plain))
-    assert wins == v[f"ch1_wins_{tag}"] < v["ch1_n_seeds"]
+@pytest.mark.parametrize("tag", ["gain_small_lr", "gain_large_lr"])
+def test_dropout_lowers_the_test_mse_over_seeds(v, tag):
+    # plain minus dropout test MSE, paired by seed: the whole 95 % interval lies above zero
+    assert v[f"ch1_{tag}_low"] > 0, (v[f"ch1_{tag}_low"], v[f"ch1_{tag}_high"])
+    assert v[f"ch1_{tag}_verdict"] == "holds"
 
 
-def test_plain_net_overfits_between_the_two_reference_values(v):
-    # true line: sigma^2 = 0.09; predicting the training targets: 2 sigma^2 = 0.18 (expected values)
+@pytest.mark.parametrize("tag", ["lr_plain", "lr_dropout"])
+def test_the_learning_rate_effect_is_not_established(v, tag):
+    # the text says these seeds cannot tell which of the two rates is better for either network
+    assert v[f"ch1_{tag}_low"] < 0 < v[f"ch1_{tag}_high"]
+    assert v[f"ch1_{tag}_verdict"] == "inconclusive"
+
+
+def test_the_plain_net_overfits_more_than_the_dropout_net(v):
+    # mean over seeds: the plain net fits its training points more closely, and its test MSE lies
+    # between the true line's and memorisation's
+    assert v["ch1_mean_train_plain_large_lr"] < 0.5 * v["ch1_mean_train_dropout_large_lr"]
     assert v["ch1_ref_true_line"] < v["ch1_mean_test_plain_large_lr"] < v["ch1_ref_memorise"]
-    assert v["ch1_mean_train_plain_large_lr"] < v["ch1_mean_train_dropout_large_lr"]
 
 
-def test_sources_unequal_learning_rates_understate_dropout(v):
-    # source: plain at 0.001, dropout at 0.01. Dropout does better at 0.001; plain does worse at 0.01.
-    assert v["ch1_mean_test_dropout_large_lr"] < v["ch1_mean_test_plain_small_lr"]
-    assert v["ch1_mean_test_dropout_small_lr"] < v["ch1_mean_test_dropout_large_lr"]
-    assert v["ch1_mean_test_plain_large_lr"] > v["ch1_mean_test_plain_small_lr"]
+def test_typing_a_keep_probability_into_nn_dropout_underfits(v):
+    # nn.Dropout(0.8) (drop 80 %) against nn.Dropout(0.2) (keep 80 %): training MSE higher, paired by seed
+    assert v["ch1_naming_train_low"] > 0
+    # ... and its test MSE is higher too
+    assert v["ch1_naming_test_low"] > 0
+
+
+def test_on_uniform_test_inputs_dropout_still_helps(v):
+    assert v["ch1_uniform_gain_low"] > 0

@@ -1,7 +1,8 @@
-"""Claims of chapter 4 (L1 and L2 regularization), checked on the glued values of the stored notebook.
+"""Claims of chapter 5 (L1 and L2 regularization), checked on the glued values of the stored notebook.
 
-Sources: A1 (the diabetes network, sections 2.1-2.2 on L1/L2) and A3 (the L2 formula). Where our runs
-contradict a source, the test asserts what we measured (see the chapter's Pitfall admonitions).
+Sources: A1 (the diabetes network, sections 2.1-2.2 on L1/L2) and A3 (the L2 formula). Comparisons between
+settings are asserted through the 95 % interval of their paired difference over seeds or splits, so that a
+test fails when a fresh run no longer supports what the chapter says, not when one seed moves.
 """
 
 from __future__ import annotations
@@ -16,96 +17,88 @@ def v(glued_values):
     return glued_values(NOTEBOOK)
 
 
-# 4.1-4.2: penalties, gradients, weight_decay
+# 5.2: weight_decay, with and without momentum
 
 
-def test_a3_penalty_without_half_has_twice_the_gradient(v):
-    # A3 writes λ‖W‖²; weight_decay=λ is the gradient of λ/2·‖W‖²
-    assert v["ch5_a3_ratio"] == pytest.approx(2.0)
-
-
-def test_sgd_weight_decay_equals_half_squared_norm_penalty(v):
+def test_weight_decay_is_the_l2_gradient_under_plain_sgd(v):
+    # PyTorch could implement weight_decay otherwise (decoupled, or scaled): these pin its behaviour
     assert v["ch5_sgd_gap"] < 1e-6
-
-
-def test_decay_per_step_is_one_minus_lr_times_lambda(v):
-    # A1 writes the decay as w += -lambda * W; SGD multiplies by 1 - lr*lambda
     assert v["ch5_decay_factor"] == pytest.approx(1 - 0.01 * 0.001, abs=1e-7)
 
 
-# 4.3: the logged loss
+def test_momentum_breaks_the_equivalence_with_multiplicative_decay(v):
+    # without momentum the two algorithms agree to rounding; with momentum 0.9 they part
+    assert v["ch5_mom0_weight"] == pytest.approx(v["ch5_decay20"], rel=1e-9)
+    assert v["ch5_mom0_gap"] < 1e-5
+    assert v["ch5_mom9_weight"] < 0.5 * v["ch5_decay20"]      # the velocity accumulates the decay
+    assert v["ch5_mom9_gap"] > 1e-2
+
+
+# 5.3: the logged loss
 
 
 def test_logged_loss_excludes_the_penalty(v):
-    # at the decayed run's final weights the optimizer is at rest on loss + penalty, not on the logged loss,
-    # whose gradient is still lambda * theta
+    # at the decayed run's final weights the optimizer is at rest on loss + penalty, not on the logged loss
     assert v["ch5_penalty_last_wd"] > 0
     assert v["ch5_grad_logged_last"] > 0.01
     assert v["ch5_grad_objective_last"] < 0.01 * v["ch5_grad_logged_last"]
 
 
-def test_logged_loss_same_at_first_step_but_higher_with_decay_at_the_end(v):
-    # A1: the printed loss stays about the same whatever weight_decay is -- true only at the first step
-    assert v["ch5_logged_first_wd"] == v["ch5_logged_first_plain"]
-    assert v["ch5_logged_last_wd"] > v["ch5_logged_last_plain"] + 0.05
+def test_logged_loss_barely_moves_at_a1s_decay_but_rises_at_0_1(v):
+    # A1: the printed loss stays about the same whatever weight_decay is ("about" = within 0.01 nats)
+    assert v["ch5_rise_a1_high"] < 0.01
+    assert v["ch5_rise_demo_low"] > 0.01
 
 
-# 4.4: L1 against L2 on the logistic regression
+def test_label_1_is_the_healthy_majority(v):
+    assert v["ch5_share_label1"] > 0.5
+    assert v["ch5_glucose_label1"] < v["ch5_glucose_label0"]
 
 
-def test_l1_leaves_more_zero_weights_than_l2(v):
+# 5.4: L1 against L2 on the logistic regression
+
+
+def test_proximal_l1_sets_exact_zeros_where_l2_only_shrinks(v):
     assert v["ch5_exact0_prox"] > v["ch5_near0_l2"]
     assert v["ch5_grid_near0_l2"] == [0] * len(v["ch5_grid_l2"])
-    # more exact zeros with proximal L1 than near-zero weights with L2, at every strength of the grid
-    for l1, l2 in zip(v["ch5_grid_exact0_prox"], v["ch5_grid_near0_l2"], strict=True):
-        assert l1 > l2
-    assert v["ch5_exact0_prox_weakest"] == v["ch5_grid_exact0_prox"][0] > 0
-    assert v["ch5_exact0_prox_strongest"] == v["ch5_grid_exact0_prox"][-1] == 8
-
-
-def test_proximal_l1_keeps_pregnancies_and_glucose(v):
-    assert v["ch5_kept_prox"] == [0, 1]
+    assert v["ch5_exact0_prox_strongest"] > v["ch5_exact0_prox_weakest"]
 
 
 def test_subgradient_l1_hovers_instead_of_reaching_zero(v):
-    assert v["ch5_exact0_l1"] == 0
-    assert v["ch5_grid_exact0_l1"] == [0] * len(v["ch5_grid_l2"])
+    assert v["ch5_exact0_l1"] < v["ch5_exact0_prox"]
     assert v["ch5_n_zeroed"] > 0  # the weights the right panel follows
     assert 0 < v["ch5_hover_max"] <= v["ch5_hover_bound"]
-    assert v["ch5_near0_l1_min"] <= v["ch5_near0_l1"] <= v["ch5_near0_l1_max"] < v["ch5_n_zeroed"]
+    assert v["ch5_near0_l1_min"] <= v["ch5_near0_l1"] <= v["ch5_near0_l1_max"]
 
 
-def test_matched_strengths_cost_a_similar_amount_of_fit(v):
-    gap_l2 = v["ch5_train_loss_l2"] - v["ch5_train_loss_none"]
-    gap_l1 = v["ch5_train_loss_prox"] - v["ch5_train_loss_none"]
-    assert gap_l2 > 0 and gap_l1 > 0
-    assert 0.5 < gap_l1 / gap_l2 < 2
+def test_l1_and_l2_are_not_told_apart_over_splits(v):
+    # A1 (after cs231n): L2 usually beats L1. Over 10 splits, lambda chosen on validation rows: the interval
+    # of L1 - L2 test loss contains zero and is narrow
+    low, high = v["ch5_l1_minus_l2_low"], v["ch5_l1_minus_l2_high"]
+    assert low < 0 < high
+    assert high - low < 0.02
 
 
-def test_l2_is_not_generally_better_than_l1_here(v):
-    # A1 (after cs231n): L2 usually beats L1 unless you need feature selection. Measured: L1 has the lower
-    # test loss at every strength except the largest, where it discards all eight features.
-    l1, l2 = v["ch5_grid_test_loss_prox"], v["ch5_grid_test_loss_l2"]
-    assert v["ch5_grid_l2"] == [0.003, 0.01, 0.03, 0.1]
-    assert all(a < b for a, b in zip(l1[:3], l2[:3]))
-    assert l2[3] < l1[3]
-    assert v["ch5_test_loss_none"] < min(l1 + l2)
+def test_neither_penalty_clearly_beats_no_penalty(v):
+    assert v["ch5_none_minus_l2_low"] < 0 < v["ch5_none_minus_l2_high"]
+    assert v["ch5_none_minus_l1_low"] < 0 < v["ch5_none_minus_l1_high"]
 
 
-# 4.5-4.6: the source's network
+# 5.5-5.6: the source's network
 
 
 def test_source_setting_trains_a_constant_predictor(v):
     # A1's Adam(lr=0.1, weight_decay=0.1): every seed predicts one class; accuracy = base rate
-    n = v["ch5_n_seeds"]
-    assert n == 5
-    assert v["ch5_both_constant"] == n and v["ch5_wd_constant"] == n
-    assert v["ch5_both_pred_pos"] == 1.0
+    assert v["ch5_both_constant"] == v["ch5_wd_constant"] == v["ch5_n_seeds"]
     assert v["ch5_both_test_acc"] == pytest.approx(v["ch5_base_rate_test"], abs=1e-6)
-    assert v["ch5_both_train_loss"] == pytest.approx(v["ch5_entropy_base_rate"], abs=0.005)
-    assert v["ch5_source_pred_pos"] == 1.0
     assert v["ch5_source_test_acc"] == pytest.approx(v["ch5_base_rate_test"], abs=1e-6)
     assert v["ch5_wd_saturated_max"] < 0.01 and v["ch5_wd_spread_max"] < 1e-3
+
+
+def test_the_constant_is_pulled_below_the_base_rate_by_the_decay(v):
+    # the logged loss exceeds the label entropy because the decayed output predicts less than pi
+    assert v["ch5_both_prob"] < v["ch5_base_rate_train"]
+    assert v["ch5_both_train_loss"] > v["ch5_entropy_base_rate"]
 
 
 def test_prediction_on_random_input_is_meaningless(v):
@@ -116,55 +109,57 @@ def test_prediction_on_random_input_is_meaningless(v):
 
 def test_no_regularization_is_unstable_at_lr_0_1(v):
     assert 0 < v["ch5_none_constant"] < v["ch5_n_seeds"]
-    assert v["ch5_none_saturated_constant"] > 0.9
     assert v["ch5_none_wnorm_fitting"] > 5 * v["ch5_none_wnorm_constant"]
-    assert v["ch5_none_train_loss_fitting"] < 0.2
 
 
-def test_adamw_with_the_same_lambda_works(v):
+def test_adamw_with_the_same_lambda_beats_adam(v):
     assert v["ch5_adamw_constant"] == 0
-    assert v["ch5_adamw_test_acc_min"] > v["ch5_base_rate_test"]
-    assert v["ch5_adamw_test_acc"] > max(v["ch5_none_test_acc"], v["ch5_dropout_test_acc"], v["ch5_both_test_acc"])
-    assert v["ch5_adamw_wnorm"] > 10 * v["ch5_both_wnorm"]
+    assert v["ch5_adamw_vs_both_low"] > 0
+    assert v["ch5_adamw_vs_none_low"] > 0
 
 
-# 4.7: Adam against AdamW by hand
+def test_predicting_with_dropout_on_is_random(v):
+    # many single predictions change between two passes; the mean accuracy cost is inconclusive over 5 seeds
+    assert v["ch5_adamw_flips"] > 0.05
+    assert v["ch5_both_flips"] == 0.0  # a collapsed network answers the same whatever the mask
+    assert v["ch5_dropout_on_low"] < 0 < v["ch5_dropout_on_high"]
+
+
+# 5.7: Adam against AdamW by hand
 
 
 def test_adam_and_adamw_by_hand_match_torch(v):
     assert v["ch5_adam_hand_gap"] < 1e-6
     assert v["ch5_adamw_hand_gap"] < 1e-6
     assert v["ch5_adam_vs_adamw"] > 0.01
-    assert v["ch5_adam_step_w2"] == pytest.approx(-0.1, abs=1e-4)     # decay outvotes the data gradient
-    assert v["ch5_adamw_step_w2"] == pytest.approx(0.08, abs=1e-4)
-    assert v["ch5_adam_step_w4"] == pytest.approx(-0.1, abs=1e-4)     # a full step with no data gradient
-    assert v["ch5_adamw_step_w4"] == pytest.approx(-0.005, abs=1e-4)  # AdamW: lr*lambda*w
 
 
-# 4.8: the λ sweep
+# 5.8: the λ sweep
 
 
-def test_lambda_sweep_has_a_u_shape_for_both_optimizers(v):
-    lambdas = v["ch5_sweep_lambdas"]
+def test_training_loss_points_to_a_smaller_lambda_than_validation(v):
     for key in ("adam", "adamw"):
-        # left arm: too little decay overfits
-        assert v[f"ch5_best_test_{key}"] < v["ch5_test_lambda0"]
-        assert v[f"ch5_best_test_{key}"] < v["ch5_constant_loss_test"]
-        # right arm: the best lambda lies inside the grid, and the loss rises again at the largest lambda
-        assert 0 < v[f"ch5_best_lambda_{key}"] < max(lambdas)
-        test_curve, val_curve = v[f"ch5_test_curve_{key}"], v[f"ch5_val_curve_{key}"]
-        assert len(test_curve) == len(val_curve) == len(lambdas)
-        assert test_curve[-1] > v[f"ch5_best_test_{key}"]
-        assert val_curve[-1] > v[f"ch5_best_val_{key}"]
+        assert v[f"ch5_best_lambda_{key}"] >= 10 * v[f"ch5_best_lambda_train_{key}"]
 
 
-def test_a1_rule_of_thumb_suits_coupled_adam_but_its_own_lambda_does_not(v):
-    assert 1e-4 <= v["ch5_best_lambda_adam"] <= 1e-3
+def test_plain_logistic_regression_beats_the_best_network_row(v):
+    assert v["ch5_adamw_vs_logreg_high"] < 0
+
+
+def test_a1_first_try_helps_coupled_adam(v):
+    assert v["ch5_gain_1e3_adam_low"] > 0
+
+
+def test_a1_own_lambda_collapses_even_at_the_smaller_learning_rate(v):
     assert v["ch5_test_a1_adam"] == pytest.approx(v["ch5_constant_loss_test"], abs=0.01)
 
 
 def test_best_lambda_depends_on_the_optimizer(v):
-    assert v["ch5_best_lambda_adamw"] >= 100 * v["ch5_best_lambda_adam"]
-    assert v["ch5_best_ratio"] >= 100
-    assert v["ch5_test_1e3_adamw"] > v["ch5_best_test_adamw"] + 0.1
-    assert v["ch5_test_1e3_adamw"] >= v["ch5_test_lambda0"]  # A1's 1e-3 does not help AdamW at all
+    assert v["ch5_best_ratio_log10"] >= 2
+
+
+# Exercises
+
+
+def test_sparing_the_biases_does_not_rescue_coupled_adam(v):
+    assert v["ch5_ex_groups_constant"] == v["ch5_n_seeds"]
