@@ -1,6 +1,8 @@
 """Claims of chapter 3 (source: the d2l dropout lesson, from scratch and concise), on the stored notebook.
 
-Where our runs contradict the source, the test asserts what we measured (and the chapter says so).
+Comparisons between settings are asserted through the 95 % interval of their paired difference over seeds
+(glued `_low`/`_high`), never through one seed's numbers. Where our runs contradict the source, the test
+asserts what we measured (and the chapter says so).
 """
 
 from __future__ import annotations
@@ -22,80 +24,89 @@ def v(glued_values):
     return glued_values(NB)
 
 
-def test_both_versions_pass_080_test_accuracy_after_10_epochs(v):
-    assert v["ch3_epochs"] == 10
-    assert v["ch3_test_acc_scratch"] > 0.80
-    assert v["ch3_test_acc_concise"] > 0.80
+def test_every_run_passes_the_sources_accuracy_bar(v):
+    # the source's training code asserts test accuracy > 0.7 after 10 epochs; every seed, both versions
+    assert v["ch3_test_acc_min_scratch"] > 0.7
+    assert v["ch3_test_acc_min_base"] > 0.7
 
 
-def test_randn_mask_keeps_one_minus_phi_not_one_minus_p(v):
-    assert v["ch3_randn_keep_err"] < 0.01  # over p in {0.01, 0.1, 0.2, 0.5, 0.7, 0.9}
-    for tag, p in (("p001", 0.01), ("p02", 0.2), ("p05", 0.5), ("p09", 0.9)):
-        assert v[f"ch3_randn_keep_pred_{tag}"] == pytest.approx(1 - phi(p), abs=1e-12)
-        assert abs(v[f"ch3_randn_keep_{tag}"] - (1 - phi(p))) < 0.01
+def test_the_lesson_code_is_what_utils_exports(v):
+    # later chapters import utils.dropout_layer and utils.dropout_mlp instead of this chapter's code
+    assert v["ch3_same_as_utils"] is True
+    assert v["ch3_concise_same_as_utils"] is True
+
+
+def test_rand_mask_keeps_one_minus_p_and_the_mean(v):
+    assert v["ch3_rand_keep_err"] < 0.005
+    assert v["ch3_rand_mean_err"] < 0.01
+
+
+def test_randn_mask_keep_rate_is_one_minus_phi_not_one_minus_p(v):
+    # a Monte-Carlo measurement against the normal CDF, at rates on both sides of Phi(p) = p
+    assert v["ch3_randn_keep_err"] < 0.005
+    for tag, p in (("p001", 0.01), ("p02", 0.2), ("p05", 0.5), ("p07", 0.7), ("p09", 0.9)):
+        assert abs(v[f"ch3_randn_keep_{tag}"] - (1 - phi(p))) < 0.005
         assert abs(v[f"ch3_randn_mean_{tag}"] - (1 - phi(p)) / (1 - p)) < 0.01
-    assert abs(v["ch3_randn_keep_p05"] - 0.309) < 0.01  # not 0.5
+    assert v["ch3_randn_keep_p05"] < 0.35  # far from the 0.5 it should keep
+    assert v["ch3_randn_keep_p07"] < 0.3 < v["ch3_randn_keep_p09"] * 3  # too few at 0.7, too many at 0.9
+    assert v["ch3_randn_keep_p09"] > 0.1
 
 
-def test_rand_mask_keeps_one_minus_p(v):
-    assert v["ch3_rand_keep_err"] < 0.01
+def test_randn_mask_cost_is_not_resolved_by_three_seeds(v):
+    # the chapter says the interval spans zero: more seeds would be needed to show a cost
+    assert v["ch3_randn_seeds"] >= 3
+    assert v["ch3_randn_diff_low"] < 0 < v["ch3_randn_diff_high"]
 
 
-def test_randn_mask_is_right_only_where_phi_p_equals_p(v):
-    p = v["ch3_randn_exact_p"]
-    assert 0.78 < p < 0.79
-    assert phi(p) == pytest.approx(p, abs=1e-9)
+def test_dropout_left_on_at_test_time_lowers_accuracy_and_changes_predictions(v):
+    assert v["ch3_left_on_seeds"] >= 3
+    assert v["ch3_left_on_diff_high"] < 0
+    assert v["ch3_pred_changed_min"] > 0.01
 
 
-def test_randn_mask_regularizes_harder_in_training(v):
-    # measured: higher final training loss and lower test accuracy than the rand mask, same seed
-    assert v["ch3_train_loss_randn"] > v["ch3_train_loss_scratch"]
-    assert v["ch3_test_acc_randn"] < v["ch3_test_acc_scratch"]
+def test_eval_mode_does_not_turn_off_autograd(v):
+    # the source's comments: eval() "turns off gradient computation", train() "tells PyTorch to compute them"
+    assert v["ch3_eval_out_requires_grad"] is True
+    assert v["ch3_eval_backward_fills_grad"] is True
+    assert v["ch3_no_grad_out_requires_grad"] is False
+    assert v["ch3_inference_out_requires_grad"] is False
+    assert v["ch3_train_no_grad_out_requires_grad"] is False
 
 
-def test_custom_is_training_flag_keeps_dropout_on_at_test_time(v):
-    assert v["ch3_pred_changed"] > 0.0  # predictions change between passes
-    assert v["ch3_acc_dropout_on"] < v["ch3_acc_eval_mode"]
+def test_the_mlp_does_not_overfit_in_10_epochs(v):
+    # far from fitting its training set, small gaps, and dropout moves the gap by well under a point
+    assert v["ch3_seeds_base"] >= 5
+    assert v["ch3_fit_acc_base"] < 0.9 and v["ch3_fit_acc_nodrop"] < 0.9
+    assert v["ch3_gap_base"] < 0.04 and v["ch3_gap_nodrop"] < 0.04
+    assert -0.01 < v["ch3_nodrop_gap_low"] and v["ch3_nodrop_gap_high"] < 0.01
 
 
-def test_no_dropout_does_not_end_with_the_lower_training_loss(v):
-    # source: "the model fits better and the loss falls"; measured: the plain network's loss jumped once at
-    # lr 0.5 and ends higher, while in evaluation mode both fit the training set within a point
-    assert v["ch3_train_loss_nodrop"] > v["ch3_train_loss_base"]
-    assert abs(v["ch3_train_acc_nodrop"] - v["ch3_train_acc_base"]) < 0.01
-
-
-def test_no_dropout_test_accuracy_rises_but_within_the_noise(v):
-    # source: "test accuracy rises" without dropout; measured: it does, on average over the seeds, by less
-    # than either configuration's spread across seeds
-    assert v["ch3_seed_count"] == 3
-    assert v["ch3_seed_mean_nodrop"] > v["ch3_seed_mean_base"]
-    assert v["ch3_seed_wins"] < v["ch3_seed_count"] / 2
-    difference = v["ch3_seed_mean_nodrop"] - v["ch3_seed_mean_base"]
-    assert difference < max(v["ch3_seed_range_base"], v["ch3_seed_range_nodrop"])
+@pytest.mark.parametrize("key", ["nodrop_test", "nodrop_fit_acc", "nodrop_fit_loss"])
+def test_without_dropout_neither_fit_nor_test_accuracy_is_resolved(v, key):
+    # source: without dropout "the model fits better, test accuracy rises, the loss falls"; over five paired
+    # seeds every interval spans zero (the registry marks them inconclusive)
+    assert v[f"ch3_{key}_low"] < 0 < v[f"ch3_{key}_high"]
+    assert v[f"ch3_{key}_verdict"] == "inconclusive"
 
 
 def test_wide_network_with_heavy_dropout_underfits(v):
-    # source: wider + more dropout beats narrower without; measured for rates 0.9/0.6: contradicted
-    assert v["ch3_train_acc_w512_0906"] < 0.75
-    assert v["ch3_test_acc_w512_0906"] < 0.75
-    assert v["ch3_test_acc_w512_0906"] < v["ch3_test_acc_nodrop"] - 0.1
+    # source: wider + more dropout beats narrower without; for 0.9/0.6 the interval lies far below zero
+    assert v["ch3_seeds_w512_0906"] >= 3
+    assert v["ch3_w512_0906_test_high"] < -0.05
+    assert v["ch3_fit_acc_w512_0906"] < 0.75
 
 
-def test_wide_network_with_light_dropout_does_not_beat_narrow_without(v):
-    # measured for rates 0.1/0.4: below, by a couple of points at most
-    assert v["ch3_test_acc_w512_0104"] < v["ch3_test_acc_nodrop"]
-    assert v["ch3_test_acc_nodrop"] - v["ch3_test_acc_w512_0104"] < 0.03
+@pytest.mark.parametrize("key", ["w512_test", "w512_0104_test"])
+def test_wide_network_at_default_or_light_rates_is_not_resolved(v, key):
+    assert v[f"ch3_{key}_low"] < 0 < v[f"ch3_{key}_high"]
 
 
-def test_d2l_1_0_setting_learns_more_slowly_in_10_epochs(v):
-    # its training loss ends higher; its test accuracy is level with the 0.2/0.5 network's (within a point)
-    assert v["ch3_train_loss_d2l10"] > v["ch3_train_loss_base"]
-    assert abs(v["ch3_test_acc_d2l10"] - v["ch3_test_acc_base"]) < 0.01
+def test_on_a_small_training_set_the_network_overfits_and_dropout_narrows_the_gap(v):
+    assert v["ch3_small_gap_nodrop"] > 0.05
+    assert v["ch3_small_gap_low"] > 0
 
 
-def test_one_seed_for_two_generators_costs_accuracy(v):
-    # Measured, not assumed: the coupled shuffle trains worse on average and for most seeds.
-    assert v["ch3_coupling_seeds"] >= 5 and v["ch3_coupling_epochs"] >= 2
-    assert v["ch3_coupled_acc_mean"] < v["ch3_independent_acc_mean"]
-    assert v["ch3_coupled_lower"] > v["ch3_coupling_seeds"] / 2
+def test_in_two_epochs_a_same_seed_shuffle_reuses_only_the_discarded_default_init(v):
+    # stream positions measured in the chapter: two shuffles of 60,000 stay inside the default initialisation
+    assert v["ch3_draws_default_init"] < v["ch3_draws_build"]
+    assert 2 * v["ch3_draws_shuffle"] <= v["ch3_draws_default_init"]
