@@ -1,4 +1,6 @@
-"""Claims of chapter 6 (source A3: per-parameter options, decay the weights and not the biases)."""
+"""Claims of chapter 6 (source A3: per-parameter options, decay the weights and not the biases),
+checked against the values glued in the stored notebook. Comparisons between settings are asserted
+through the 95 % interval of their paired difference over seeds (glued `_low` / `_high`)."""
 
 from __future__ import annotations
 
@@ -12,78 +14,73 @@ def v(glued_values):
     return glued_values(NOTEBOOK)
 
 
-def test_groups_inherit_defaults_when_added(v):
-    # a group added after changing optimizer.defaults gets the new default (0.5 in the notebook)
-    assert v["ch6_late_group_lr"] == pytest.approx(0.5)
-    # a misspelt key ("lrr") is ignored: the group keeps the default lr of 0.01
-    assert v["ch6_typo_lr"] == pytest.approx(0.01)
-
-
 def test_each_group_steps_with_its_own_learning_rate(v):
     # first SGD-with-momentum step: -step/gradient equals the group's lr (base 1e-3, head 1e-2)
     assert v["ch6_base_ratio"] == pytest.approx(1e-3, rel=1e-8)
     assert v["ch6_head_ratio"] == pytest.approx(1e-2, rel=1e-8)
 
 
+def test_a_misspelt_key_leaves_the_group_at_the_default_learning_rate(v):
+    assert v["ch6_typo_lr"] == pytest.approx(0.01)
+
+
 def test_name_rule_misses_normalization_weights(v):
-    assert v["ch6_n_missed"] == 3
     assert set(v["ch6_missed_names"].split(", ")) == {"scale", "bn.weight", "ln.weight"}
 
 
-def test_source_update_checked_by_hand(v):
-    # weights moved by gradient + decay, biases by gradient only, to float32 rounding
-    assert v["ch6_hand_ok"] is True
-    assert v["ch6_hand_err_max"] < 1e-7
-    # at lambda = 0.1 the check tells the configured rule from the flipped one; at the source's 1e-5 it cannot
-    assert v["ch6_flip_told_apart_big"] is True
-    assert v["ch6_flip_told_apart_source"] is False
-    assert v["ch6_flip_err_source"] < 1e-6 < v["ch6_flip_err_big"]
-    # at 1e-5 the decay term is invisible next to how far the gradient moves the weights
-    assert v["ch6_flip_err_source"] < 1e-4 * v["ch6_weight_moved"]
+def test_float64_hand_check_tells_the_decay_rules_apart_at_the_source_lambda(v):
+    key = "ch6_float64_wd1em05"
+    # the flipped rule's error on the weights is the decay term the formula predicts ...
+    assert v[f"{key}_flip_err_max"] == pytest.approx(v[f"{key}_decay_pred"], rel=0.1)
+    # ... and stands far above the configured rule's rounding
+    assert v[f"{key}_margin"] > 1e6
 
 
-def test_bias_decay_underfits_the_offset_regression(v):
-    # the chapter's claim: decaying the bias gives the higher training loss (lambda = 0.1, offset 50)
-    assert v["ch6_reg_loss_decay"] > v["ch6_reg_loss_nodecay"]
-    assert v["ch6_reg_loss_ratio"] > 3
+def test_in_float32_the_margin_is_only_a_few_roundings(v):
+    assert 1 < v["ch6_float32_wd1em05_margin"] < 100
+    assert v["ch6_float32_wd1em05_flip_err_max"] < 1e-6  # a tolerance of 1e-6 would pass both rules
+
+
+def test_decaying_normalization_scales_shrinks_them(v):
+    for wd in ("0p0005", "0p05"):
+        key = f"ch6_norm_wd{wd}_gamma"
+        assert v[f"{key}_high"] < 0, "the name rule's scales end smaller than the shape rule's"
+        assert v[f"{key}_verdict"] == "contradicted"  # 'name exceeds shape' is contradicted
+
+
+def test_decaying_normalization_scales_costs_accuracy_only_at_a_strong_decay(v):
+    assert v["ch6_norm_wd0p05_acc_high"] < 0
+    assert v["ch6_norm_wd0p0005_acc_low"] < 0 < v["ch6_norm_wd0p0005_acc_high"]
+
+
+def test_without_any_decay_the_offset_ring_is_not_fitted_either(v):
+    # the free-bias network's success comes with the decay on its weights
+    assert v["ch6_ring_free_vs_none_low"] > 0
+
+
+def test_bias_decay_underfits_the_offset_regression_over_data_sets(v):
+    assert v["ch6_reg_big_diff_low"] > 0
+    assert v["ch6_reg_big_verdict"] == "holds"
     # the bias is pulled toward zero as b* = 2c / (2 + lambda) predicts
-    assert v["ch6_reg_b_decay"] < v["ch6_reg_b_nodecay"]
     assert v["ch6_reg_b_decay"] == pytest.approx(v["ch6_reg_b_pred"], rel=2e-3)
     assert v["ch6_reg_extra_measured"] == pytest.approx(v["ch6_reg_extra_pred"], rel=0.1)
 
 
 def test_at_the_source_lambda_bias_decay_is_not_measurable(v):
-    # "severe underfitting" (the source) does not show at its own lambda = 1e-5: measured gap is float noise
-    assert abs(v["ch6_reg_gap_source_rel"]) < 1e-4
+    assert v["ch6_reg_source_rel_max"] < 1e-4
 
 
-def test_bias_decay_pins_hyperplanes_near_the_origin_and_underfits_offset_data(v):
-    for wd in ("0p001", "0p01"):
-        decay, free = f"ch6_ring_offset_wd{wd}_decay", f"ch6_ring_offset_wd{wd}_nodecay"
-        assert v[f"{decay}_loss"] > v[f"{free}_loss"]
-        assert v[f"{decay}_acc"] < v[f"{free}_acc"]
-        assert v[f"{decay}_dist"] < v[f"{free}_dist"]
-    # at lambda = 1e-2: decayed biases keep the planes near the origin, free ones move out to the data
-    assert v["ch6_ring_offset_wd0p01_decay_dist"] < 1.0
-    assert v["ch6_ring_offset_wd0p01_nodecay_dist"] > 4.0
-    assert v["ch6_ring_offset_wd0p01_nodecay_acc"] > 0.95
-    # most hidden units of the decayed-bias network never fire on the offset data; free biases keep more
-    assert 2 * v["ch6_ring_offset_wd0p01_decay_active"] < v["ch6_ring_hidden"]
-    assert v["ch6_ring_offset_wd0p01_decay_active"] < v["ch6_ring_offset_wd0p01_nodecay_active"]
+def test_free_biases_fit_the_offset_ring_better(v):
+    assert v["ch6_ring_offset_wd0p01_low"] > 0
+    assert v["ch6_ring_offset_wd0p01_verdict"] == "holds"
+    # decayed biases keep the planes near the origin, free ones move out toward the data
+    assert v["ch6_ring_offset_wd0p01_decay_dist"] < 1.0 < 4.0 < v["ch6_ring_offset_wd0p01_nodecay_dist"]
 
 
 def test_bias_decay_costs_more_far_from_the_origin(v):
-    for wd in ("0p001", "0p01"):
-        gap_centred = v[f"ch6_ring_centred_wd{wd}_decay_loss"] - v[f"ch6_ring_centred_wd{wd}_nodecay_loss"]
-        gap_offset = v[f"ch6_ring_offset_wd{wd}_decay_loss"] - v[f"ch6_ring_offset_wd{wd}_nodecay_loss"]
-        assert gap_offset > 2 * gap_centred
+    assert v["ch6_ring_offset_wd0p01_diff"] > v["ch6_ring_centred_wd0p01_high"]
 
 
 def test_adamw_groups_decouple_decay_for_weights_only(v):
     assert v["ch6_adamw_ok"] is True
     assert v["ch6_adamw_default_wd"] == pytest.approx(0.01)
-
-
-def test_figures_are_stored(v):
-    assert v["ch6_fig_offset"] == "image"
-    assert v["ch6_fig_ring"] == "image"
