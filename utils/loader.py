@@ -72,8 +72,9 @@ def shuffle_seed(seed: int) -> int:
 
     `torch.Generator().manual_seed(s)` draws exactly the numbers that `torch.manual_seed(s)` gives the
     global generator, so a loader seeded with the notebook's own seed would shuffle with numbers that
-    also drew the initial weights (and, in longer runs, the first dropout masks). Chapter 3 locates the
-    overlap and finds no measurable effect on accuracy; deriving the seed keeps the two roles apart anyway.
+    also drew the initial weights (and, in longer runs, the first dropout masks). Chapter 3 measures it:
+    with the shuffles held fixed, sharing the seed lowered test accuracy after two epochs, although the
+    numbers reused fed no trained weight or mask; a derived seed keeps the two roles apart.
     """
     return (seed * 0x9E3779B97F4A7C15 + 0x5EED) % 2**63
 

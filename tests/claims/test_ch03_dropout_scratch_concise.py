@@ -110,3 +110,11 @@ def test_in_two_epochs_a_same_seed_shuffle_reuses_only_the_discarded_default_ini
     # stream positions measured in the chapter: two shuffles of 60,000 stay inside the default initialisation
     assert v["ch3_draws_default_init"] < v["ch3_draws_build"]
     assert 2 * v["ch3_draws_shuffle"] <= v["ch3_draws_default_init"]
+
+
+def test_sharing_the_loader_seed_lowers_accuracy_with_the_shuffles_held_fixed(v):
+    # controlled: same shuffles, weights and masks from the same seed vs from another seed
+    assert v["ch3_loader_seeds"] >= 8
+    assert v["ch3_loader_share_high"] < 0
+    # the shuffles alone (nothing shared in either arm) do not explain it
+    assert v["ch3_loader_shuffle_low"] < 0 < v["ch3_loader_shuffle_high"]
