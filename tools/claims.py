@@ -354,4 +354,4 @@ def evaluate(directory: Path | None = None) -> list[dict]:
         rows.append({"chapter": int(claim.chapter[:2]), "source": claim.source, "claim": claim.claim,
                      "source says": claim.source_figure or "—", "we measured": ours,
                      "verdict": measured, "settings": settings, "would test it": claim.would_test})
-    return rows
+    return sorted(rows, key=lambda row: row["chapter"])  # chapter order, each chapter's claims as listed
