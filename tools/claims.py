@@ -1,4 +1,4 @@
-"""The claims of the source articles, each with the glued values that check it in our runs.
+"""The claims of the source articles and of the papers the book tests, each with the glued values that check it.
 
 One registry serves both the reproduction report (chapters/91_reproduction.ipynb) and the test
 tests/claims/test_registry.py, so the page and the tests read the same values and cannot disagree.
@@ -29,7 +29,7 @@ class Claim:
     """One claim of a source article and how our run checks it."""
 
     chapter: str        # notebook file name in chapters/
-    source: str         # article id (A1 ... A5, see the introduction)
+    source: str         # article id (A1 ... A5, see the introduction), or "<Surname> <year>" for a paper
     claim: str          # the claim, in our words
     source_figure: str  # what the source reports ("" where it gives no number)
     ours: str           # our figure: an f-string template over the chapter's glued values
