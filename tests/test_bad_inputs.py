@@ -268,6 +268,8 @@ CASES = [
     Case("dropout_layer", "p=-0.1", lambda f: utils.dropout_layer(_x(4), -0.1), ValueError, r"\[0, 1\]"),
     Case("dropout_layer", "p=NaN", lambda f: utils.dropout_layer(_x(4), float("nan")), ValueError, r"\[0, 1\]"),
     Case("dropout_layer", "p='0.5'", lambda f: utils.dropout_layer(_x(4), "0.5"), TypeError, "number in"),
+    Case("dropout_layer", "p as a 0-d tensor", lambda f: utils.dropout_layer(_x(4), torch.tensor(0.5)), TypeError,
+         r"p\.item\(\)"),
     Case("dropout_layer", "a NumPy array", lambda f: utils.dropout_layer(_x(4).numpy(), 0.5),
          TypeError, "X must be a torch.Tensor"),
     Case("l2_penalty", "an empty list", lambda f: utils.l2_penalty([]), ValueError, "no tensors given"),

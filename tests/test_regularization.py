@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -35,6 +36,15 @@ def test_same_seed_same_mask():
     a = dropout_layer(X, 0.5)
     torch.manual_seed(5)
     assert torch.equal(dropout_layer(X, 0.5), a)
+
+
+def test_numpy_scalar_p_draws_the_same_mask_as_a_float():
+    x = torch.ones(1000)
+    torch.manual_seed(3)
+    expected = dropout_layer(x, 0.25)
+    for p in (np.float32(0.25), np.float64(0.25)):
+        torch.manual_seed(3)
+        assert torch.equal(dropout_layer(x, p), expected)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])

@@ -23,6 +23,8 @@ def check_optional_int(value: object, name: str, minimum: int = 1) -> int | None
 
 def check_probability(p: object, name: str = "p") -> float:
     """Return `p` as a float if it is a number in [0, 1], else raise naming the bad value."""
+    if isinstance(p, torch.Tensor) and p.dim() == 0:
+        raise TypeError(f"{name} must be a number in [0, 1], got a 0-d tensor: pass {name}.item().")
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{name} must be a number in [0, 1], got {type(p).__name__}.")
     if not 0.0 <= float(p) <= 1.0:  # also rejects NaN
