@@ -85,10 +85,22 @@ def test_animator_rejects_bad_points():
 
 @pytest.mark.parametrize("kwargs, error", [({"legend": "loss"}, TypeError), ({"legend": 3}, TypeError),
                                            ({"xscale": "logarithmic"}, ValueError),
-                                           ({"yscale": None}, ValueError), ({"fmts": ()}, ValueError)])
+                                           ({"yscale": None}, ValueError), ({"fmts": ()}, ValueError),
+                                           ({"live": "no"}, TypeError), ({"live": 0}, TypeError)])
 def test_animator_rejects_bad_settings(kwargs, error):
     with pytest.raises(error):
         Animator(**kwargs)
+
+
+def test_animator_not_live_records_silently_and_draws_at_the_end(capsys):
+    anim = Animator(xlabel="epoch", legend=["loss"], live=False)
+    for epoch in range(1, 4):
+        anim.add(epoch, 1 / epoch)
+    anim.flush()
+    assert capsys.readouterr().out == ""
+    assert anim.X == [[1.0, 2.0, 3.0]]
+    line = anim.draw().axes[0].get_lines()[0]
+    assert list(line.get_xdata()) == [1.0, 2.0, 3.0]
 
 
 def test_animator_draw_and_save(tmp_path, capsys):
@@ -183,10 +195,13 @@ def test_in_jupyter_animator_leaves_exactly_one_png(tmp_path):
             "for epoch in range(1, 6):\n"
             "    anim.add(epoch, (1 / epoch, None if epoch % 2 else 0.1 * epoch))"),
         nbformat.v4.new_code_cell("import torch\nfig = utils.show_images([torch.rand(4, 4)], 1, 1)"),
+        nbformat.v4.new_code_cell("quiet = utils.Animator(live=False)\nfor epoch in range(1, 4):\n"
+                                  "    quiet.add(epoch, 1 / epoch)"),
     ]
     NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    first, animated, shown = (cell.outputs for cell in nb.cells)
+    first, animated, shown, quiet = (cell.outputs for cell in nb.cells)
+    assert quiet == []  # live=False: no figure and no text during the run
     assert first[0]["text"] == "True\n"
     assert len(animated) == 1, [o.get("output_type") for o in animated]
     out = animated[0]

@@ -106,11 +106,16 @@ class Animator:
     `redraw_every=k` redraws (or prints) only at every k-th add() (default 1: every add); a long run
     then renders its figure a bounded number of times. `flush()` draws the points added since the
     last redraw, e.g. after the final epoch.
+
+    `live=False` never redraws, even in Jupyter: add() only records the points, and `draw()`, `save()`
+    or `utils.show(animator.draw())` show the figure once at the end (no per-epoch output at all).
+    `live=None` (the default) redraws in Jupyter and prints elsewhere.
     """
 
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
                  xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
-                 nrows=1, ncols=1, figsize=(3.5, 2.5), redraw_every: int = 1) -> None:
+                 nrows=1, ncols=1, figsize=(3.5, 2.5), redraw_every: int = 1,
+                 live: bool | None = None) -> None:
         if legend is not None and (isinstance(legend, str) or not isinstance(legend, Sequence)):
             raise TypeError("legend must be a list of curve names, e.g. ['train loss', 'test acc'].")
         for name, scale_ in (("xscale", xscale), ("yscale", yscale)):
@@ -126,7 +131,10 @@ class Animator:
         self.fmts = fmts
         self.X: list[list[float]] | None = None
         self.Y: list[list[float]] | None = None
-        self._live = in_jupyter()
+        if live is not None and not isinstance(live, bool):
+            raise TypeError(f"live must be True, False or None (automatic), got {live!r}.")
+        self._quiet = live is False
+        self._live = in_jupyter() if live is None else live
         self._handle = None
         self.redraw_every = check_int(redraw_every, "redraw_every")
         self._adds = 0          # add() calls so far
@@ -163,6 +171,8 @@ class Animator:
             return
         x, ys = self._pending
         self._pending = None
+        if self._quiet:
+            return
         if self._live:
             self._redraw()
         else:
