@@ -25,6 +25,16 @@ from .regularization import dropout_layer, l1_penalty, l2_penalty, param_groups
 from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
 from .stats import VERDICTS, PairedDifference, paired_difference, verdict
 from .train import History, fit, train_epoch
+from .uncertainty import (
+                          ReliabilityBins,
+                          auroc,
+                          dropout_sampling,
+                          expected_calibration_error,
+                          mc_dropout_probs,
+                          mc_predict,
+                          predictive_entropy,
+                          reliability_bins,
+)
 
 __all__ = [
     "CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "CorruptDataError", "DataNotFoundError", "Splits",
@@ -35,4 +45,6 @@ __all__ = [
     "l1_penalty", "l2_penalty", "param_groups", "Timer", "data_sources", "device", "is_offline", "is_smoke", "mode",
     "provenance", "scale", "set_seed", "wall_time", "History", "fit", "train_epoch",
     "VERDICTS", "PairedDifference", "paired_difference", "verdict",
+    "ReliabilityBins", "auroc", "dropout_sampling", "expected_calibration_error", "mc_dropout_probs",
+    "mc_predict", "predictive_entropy", "reliability_bins",
 ]
