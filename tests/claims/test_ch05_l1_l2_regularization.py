@@ -158,8 +158,32 @@ def test_best_lambda_depends_on_the_optimizer(v):
     assert v["ch5_best_ratio_log10"] >= 2
 
 
+def test_a1_sgd_example_learns_nothing_in_2000_steps(v):
+    # SGD(lr=0.01, weight_decay=0.001): the training loss stays at the loss of predicting the base rate
+    assert v["ch5_sgd_a1_train"] == pytest.approx(v["ch5_entropy_fit"], abs=0.01)
+
+
+def test_a1_first_tries_help_an_overfitting_sgd_run(v):
+    # SGD lr 0.5, momentum 0.9: the undecayed network overfits, and lambda = 1e-4 and 1e-3 both lower the
+    # test loss, paired over seeds (the whole 95 % interval above zero); validation picks a lambda in the range
+    assert v["ch5_sgd_train_lambda0"] < v["ch5_sgd_val_lambda0"]
+    assert v["ch5_gain_1e4_sgd_low"] > 0
+    assert v["ch5_gain_1e3_sgd_low"] > 0
+    assert 1e-4 <= v["ch5_sgd_best_lambda"] <= 1e-3
+    assert v["ch5_sgd_test_1e2"] == pytest.approx(v["ch5_constant_loss_test"], abs=0.01)
+
+
 # Exercises
 
 
 def test_sparing_the_biases_does_not_rescue_coupled_adam(v):
     assert v["ch5_ex_groups_constant"] == v["ch5_n_seeds"]
+
+
+def test_l1_on_the_first_layer_collapses_at_both_learning_rates(v):
+    # the exercise's solution: at lr 0.1 and at lr 0.01 the network predicts the base rate on every seed,
+    # and at lr 0.01 the penalty has pulled the first layer's weights far below those at lr 0.1
+    for key in ("lr01", "lr001"):
+        assert v[f"ch5_ex_l1net_acc_min_{key}"] == pytest.approx(v["ch5_base_rate_test"], abs=1e-6)
+        assert v[f"ch5_ex_l1net_acc_{key}"] == pytest.approx(v["ch5_base_rate_test"], abs=1e-6)
+    assert v["ch5_ex_l1net_mass_lr001"] < 0.2 * v["ch5_ex_l1net_mass_lr01"]
