@@ -200,6 +200,29 @@ CLAIMS: list[Claim] = [
           "[{ch3_w512_0104_test_low:+.4f}, {ch3_w512_0104_test_high:+.4f}]",
           "verdict(ch3_w512_0104_test_low, ch3_w512_0104_test_high)", "inconclusive",
           "as above"),
+    Claim("03_dropout_scratch_concise.ipynb", "Gal 2016",
+          "MC dropout (the softmax averaged over T passes with dropout on) represents model uncertainty "
+          "without sacrificing test accuracy against standard dropout (weight scaling, eval mode)",
+          "",
+          "test accuracy, MC dropout ({ch3_mcd_passes} passes) minus eval mode: {ch3_mcd_acc_diff:+.4f} "
+          "[{ch3_mcd_acc_low:+.4f}, {ch3_mcd_acc_high:+.4f}]",
+          "verdict(ch3_mcd_acc_low, ch3_mcd_acc_high)", "inconclusive",
+          "the trained 0.2/0.5 concise networks, {ch3_mcd_seeds} paired seeds, Fashion-MNIST test set"),
+    Claim("03_dropout_scratch_concise.ipynb", "Gal 2016",
+          "The model's uncertainty (MC dropout) is higher on inputs unlike the training data: "
+          "CIFAR-10 images, grey, 28x28",
+          "",
+          "AUROC of the MC predictive entropy, CIFAR-10 vs Fashion-MNIST test: {ch3_mcd_auroc_cifar_mc:.3f} "
+          "[{ch3_mcd_auroc_cifar_mc_low:.3f}, {ch3_mcd_auroc_cifar_mc_high:.3f}] (0.5: no signal)",
+          "verdict(ch3_mcd_auroc_cifar_mc_low - 0.5, ch3_mcd_auroc_cifar_mc_high - 0.5)", "holds",
+          "as above, {ch3_mcd_n_ood} CIFAR-10 test images"),
+    Claim("03_dropout_scratch_concise.ipynb", "Gal 2016",
+          "... and on Gaussian noise images",
+          "",
+          "AUROC of the MC predictive entropy, noise vs Fashion-MNIST test: {ch3_mcd_auroc_noise_mc:.3f} "
+          "[{ch3_mcd_auroc_noise_mc_low:.3f}, {ch3_mcd_auroc_noise_mc_high:.3f}]",
+          "verdict(ch3_mcd_auroc_noise_mc_low - 0.5, ch3_mcd_auroc_noise_mc_high - 0.5)", "holds",
+          "as above, {ch3_mcd_n_ood} noise images (the pixels' mean and standard deviation)"),
     # --- Chapter 5 (A1 sections 2.1-2.2 and its diabetes model; A3's formula) ---------------------
     Claim("05_l1_l2_regularization.ipynb", "A1",
           "The loss PyTorch reports does not include the L2 penalty of weight_decay",
