@@ -126,6 +126,46 @@ CLAIMS: list[Claim] = [
           "{ch2_acc_gain_high:.4f}]; early stopping without dropout: {ch2_plain_es_test_acc:.3f}",
           "verdict(ch2_acc_gain_low, ch2_acc_gain_high)", "inconclusive",
           "as above"),
+    Claim("02_numpy_inverted_dropout.ipynb", "Baldi 2013",
+          "With only a linear layer after the dropout layer, the weight-scaled pass gives exactly the mean "
+          "output over all masks",
+          "exact (an identity)",
+          "largest difference between the mean scores over all {ch2_ex_masks:,} masks and the weight-scaled "
+          "scores: {ch2_ex_lin_score_err:.1e}",
+          "ch2_ex_lin_score_err < 1e-9", "holds",
+          "{ch2_ex_n_seeds} spiral networks 2-32-{ch2_ex_units}-3 trained {ch2_ex_steps} steps with dropout "
+          "(keep 0.5) on the {ch2_ex_units}-unit layer only; {ch2_ex_test_points} test points each, float64"),
+    Claim("02_numpy_inverted_dropout.ipynb", "Hinton 2012",
+          "With a softmax output layer directly after the dropout layer, the weight-scaled network computes "
+          "exactly the normalised geometric mean of the predictions of all thinned networks",
+          "exact (an identity)",
+          "largest difference to the softmax of the weight-scaled scores: {ch2_ex_lin_geo_err:.1e}",
+          "ch2_ex_lin_geo_err < 1e-9", "holds",
+          "as above"),
+    Claim("02_numpy_inverted_dropout.ipynb", "Srivastava 2014",
+          "Weight scaling is a fairly good approximation of the true model average: it predicts as accurately "
+          "(only the output layer after the mask)",
+          "Monte-Carlo averaging reaches weight scaling's test error at about k = 50 masks (MNIST)",
+          "exact arithmetic mean minus weight scaling, test accuracy, paired over {ch2_ex_n_seeds} seeds: "
+          "{ch2_ex_lin_acc_gain:.4f} [{ch2_ex_lin_acc_gain_low:.4f}, {ch2_ex_lin_acc_gain_high:.4f}]",
+          "'holds' if -ch2_ex_margin < ch2_ex_lin_acc_gain_low and ch2_ex_lin_acc_gain_high < ch2_ex_margin "
+          "else 'contradicted' if ch2_ex_lin_acc_gain_low > ch2_ex_margin "
+          "or ch2_ex_lin_acc_gain_high < -ch2_ex_margin "
+          "else 'inconclusive'", "holds",
+          "as above, all {ch2_ex_masks:,} masks; equal means the 95 % t interval lies within "
+          "+-{ch2_ex_margin}"),
+    Claim("02_numpy_inverted_dropout.ipynb", "Srivastava 2014",
+          "... and with a ReLU layer between the mask and the output",
+          "",
+          "exact arithmetic mean minus weight scaling, test accuracy: {ch2_ex_relu_acc_gain:.3f} "
+          "[{ch2_ex_relu_acc_gain_low:.3f}, {ch2_ex_relu_acc_gain_high:.3f}]; mean total variation "
+          "{ch2_ex_relu_tv:.3f} [{ch2_ex_relu_tv_low:.3f}, {ch2_ex_relu_tv_high:.3f}]",
+          "'holds' if -ch2_ex_margin < ch2_ex_relu_acc_gain_low and ch2_ex_relu_acc_gain_high < ch2_ex_margin "
+          "else 'contradicted' if ch2_ex_relu_acc_gain_low > ch2_ex_margin "
+          "or ch2_ex_relu_acc_gain_high < -ch2_ex_margin "
+          "else 'inconclusive'", "contradicted",
+          "{ch2_ex_n_seeds} spiral networks 2-{ch2_ex_units}-16-3, dropout (keep 0.5) on the first hidden layer "
+          "only; otherwise as above"),
     # --- Chapter 3 (A5, d2l's dropout lesson) -----------------------------------------------------
     Claim("03_dropout_scratch_concise.ipynb", "A5",
           "The MLP with dropout 0.2/0.5 passes the source's bar in 10 epochs, from scratch and concise",

@@ -77,3 +77,38 @@ def test_the_test_accuracy_gain_is_not_established(v):
     # the text says the interval contains zero, and that early stopping alone does about as well
     assert v["ch2_acc_gain_low"] < 0 < v["ch2_acc_gain_high"]
     assert v["ch2_acc_vs_early_stopping_low"] < 0 < v["ch2_acc_vs_early_stopping_high"]
+
+
+# --- The exact ensemble: every mask of a 16-unit layer enumerated ---------------------------------
+
+
+def test_weight_scaling_is_exact_when_only_the_output_layer_follows_the_mask(v):
+    # identities (Baldi 2013, Hinton 2012): mean scores and normalised geometric mean, up to rounding;
+    # a mistake in the mask weights P(m), the 1/keep scale or the enumeration errs by far more than 1e-9
+    assert v["ch2_ex_lin_score_err"] < 1e-9
+    assert v["ch2_ex_lin_geo_err"] < 1e-9
+
+
+def test_neither_identity_survives_a_relu_after_the_mask(v):
+    assert v["ch2_ex_relu_score_err"] > 1e-3
+    assert v["ch2_ex_relu_tv_geo_low"] > 0
+
+
+def test_weight_scaling_is_farther_from_the_ensemble_with_a_relu_after_the_mask(v):
+    # total variation to the arithmetic mean, ReLU network minus softmax network, paired by seed
+    assert v["ch2_ex_tv_relu_minus_lin_low"] > 0
+
+
+def test_with_only_the_output_layer_after_the_mask_the_accuracies_agree(v):
+    # arithmetic mean minus weight scaling: the whole interval within the stated margin
+    margin = v["ch2_ex_margin"]
+    assert -margin < v["ch2_ex_lin_acc_gain_low"] and v["ch2_ex_lin_acc_gain_high"] < margin
+
+
+def test_with_a_relu_after_the_mask_the_exact_ensemble_is_more_accurate(v):
+    assert v["ch2_ex_relu_acc_gain_low"] > 0
+
+
+def test_many_sampled_masks_come_closer_to_the_ensemble_than_weight_scaling(v):
+    # weight scaling's distance minus the Monte-Carlo mean's, paired by seed
+    assert v["ch2_ex_relu_mc_closer_low"] > 0
