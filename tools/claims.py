@@ -371,6 +371,53 @@ CLAIMS: list[Claim] = [
           "({ch6_ring_offset_wd0p01_decay_acc:.3f} vs {ch6_ring_offset_wd0p01_nodecay_acc:.3f})",
           "verdict(ch6_ring_offset_wd0p01_low, ch6_ring_offset_wd0p01_high)", "holds",
           "2-32-1 ReLU network, full-batch SGD with momentum, {ch6_seeds} seeds; far from the origin only"),
+    Claim("06_parameter_groups.ipynb", "van Laarhoven 2017",
+          "Batch normalization makes a layer's function invariant to the scale of its weights, so L2 on "
+          "those weights has no regularizing effect on the function",
+          "",
+          "largest output change of Linear → BatchNorm (training mode) → ReLU when W is scaled by 0.5, 2, 10: "
+          "{ch6_bn_max_out_change:.0e}",
+          "ch6_bn_max_out_change < 1e-4", "holds",
+          "float64, 64 inputs × 50 features, 16 units, BatchNorm's ε = 1e-5"),
+    Claim("06_parameter_groups.ipynb", "van Laarhoven 2017",
+          "... its gradient shrinks as the weights grow (∝ 1/‖w‖), so the effective learning rate is η/‖w‖²",
+          "",
+          "c·‖g(cW)‖/‖g(W)‖ within {ch6_bn_grad_scale_err:.0e} of 1; cosine between W and its gradient "
+          "{ch6_bn_max_cos:.0e}",
+          "ch6_bn_grad_scale_err < 1e-4 and ch6_bn_max_cos < 1e-4", "holds",
+          "as above"),
+    Claim("06_parameter_groups.ipynb", "van Laarhoven 2017",
+          "Without regularization the weight norm of such a layer grows during training, so its effective "
+          "learning rate decreases",
+          "",
+          "‖W1‖ grows by {ch6_bn_growth1_nothing_diff:.2f} [{ch6_bn_growth1_nothing_low:.2f}, "
+          "{ch6_bn_growth1_nothing_high:.2f}] from {ch6_bn_w1_init:.1f} without decay; its η/‖W1‖² ends at "
+          "{ch6_bn_nothing_efflr1:.2g}",
+          "verdict(ch6_bn_growth1_nothing_low, ch6_bn_growth1_nothing_high)", "holds",
+          "784-128-128-10 BatchNorm MLP, Fashion-MNIST ({ch6_bn_train} images), SGD lr {ch6_bn_lr:g}, "
+          "momentum 0.9, {ch6_bn_epochs} epochs, {ch6_seeds} seeds"),
+    Claim("06_parameter_groups.ipynb", "Zhang 2019",
+          "With SGD on a BatchNorm network, weight decay keeps the effective learning rate higher than "
+          "training without it",
+          "",
+          "η/‖W1‖² at the end higher by {ch6_bn_efflr1_weights_vs_nothing_diff:.2g} "
+          "[{ch6_bn_efflr1_weights_vs_nothing_low:.2g}, {ch6_bn_efflr1_weights_vs_nothing_high:.2g}] with decay "
+          "on the weights ({ch6_bn_weights_efflr1:.2g} vs {ch6_bn_nothing_efflr1:.2g})",
+          "verdict(ch6_bn_efflr1_weights_vs_nothing_low, ch6_bn_efflr1_weights_vs_nothing_high)", "holds",
+          "as above, λ = {ch6_bn_wd:g} on the weight matrices only"),
+    Claim("06_parameter_groups.ipynb", "Zhang 2019",
+          "... and that higher effective learning rate is how weight decay improves the generalization of "
+          "BatchNorm networks trained with SGD",
+          "",
+          "with a constant learning rate, {ch6_bn_epochs} epochs: decay minus none "
+          "{ch6_bn_acc_weights_vs_nothing_diff:+.3f} [{ch6_bn_acc_weights_vs_nothing_low:+.3f}, "
+          "{ch6_bn_acc_weights_vs_nothing_high:+.3f}] validation accuracy; a fixed norm without decay minus "
+          "decay {ch6_bn_held_vs_weights_diff:+.3f} [{ch6_bn_held_vs_weights_low:+.3f}, "
+          "{ch6_bn_held_vs_weights_high:+.3f}]",
+          "'not testable at this budget'", "not testable at this budget",
+          "as above, constant learning rate",
+          would_test="their regime: long training with a decaying learning-rate schedule (e.g. a CIFAR-10 "
+                     "ResNet, 200 epochs), decay vs none vs a fixed weight norm over ≥ 3 seeds"),
     # --- Chapter 7 (A4, LeNet-5 on CIFAR-10) -------------------------------------------------------
     Claim("07_dropout2d_lenet.ipynb", "A4",
           "Networks with dropout take longer to converge (B against A)",

@@ -84,3 +84,35 @@ def test_bias_decay_costs_more_far_from_the_origin(v):
 def test_adamw_groups_decouple_decay_for_weights_only(v):
     assert v["ch6_adamw_ok"] is True
     assert v["ch6_adamw_default_wd"] == pytest.approx(0.01)
+
+
+def test_a_layer_followed_by_batchnorm_is_scale_invariant(v):
+    # outputs unchanged up to BatchNorm's epsilon, gradient scaled by 1/c and orthogonal to the weights
+    assert v["ch6_bn_max_out_change"] < 1e-4
+    assert v["ch6_bn_grad_scale_err"] < 1e-4
+    assert v["ch6_bn_max_cos"] < 1e-4
+
+
+def test_without_decay_the_weights_grow_and_the_effective_learning_rate_falls(v):
+    for layer in (1, 2):
+        assert v[f"ch6_bn_growth{layer}_nothing_low"] > 0
+        assert v[f"ch6_bn_efflr{layer}_weights_vs_nothing_low"] > 0
+    # the run without decay keeps annealing itself in the second half; the decayed run much less
+    assert v["ch6_bn_nothing_efflr1_late_ratio"] < v["ch6_bn_weights_efflr1_late_ratio"]
+
+
+def test_the_accuracy_change_from_decay_comes_with_the_learning_rate(v):
+    # a fixed weight norm without any decay moves accuracy away from the no-decay runs on the same side
+    # as decay does, and the seeds cannot separate it from the decayed runs
+    decay_low, decay_high = v["ch6_bn_acc_weights_vs_nothing_low"], v["ch6_bn_acc_weights_vs_nothing_high"]
+    held_low, held_high = v["ch6_bn_held_vs_nothing_low"], v["ch6_bn_held_vs_nothing_high"]
+    assert (decay_high < 0 and held_high < 0) or (decay_low > 0 and held_low > 0)
+    assert v["ch6_bn_held_vs_weights_low"] < 0 < v["ch6_bn_held_vs_weights_high"]
+
+
+def test_decaying_gamma_and_beta_shrinks_the_blocks_scales(v):
+    assert v["ch6_bn_gamma2_everything_vs_weights_high"] < 0
+    assert v["ch6_bn_everything_gamma1"] < 0.5 * v["ch6_bn_gamma_init"]
+    assert v["ch6_bn_everything_logit_std"] < v["ch6_bn_weights_logit_std"]
+    # at this decay the accuracy difference is within what the seeds can resolve
+    assert v["ch6_bn_acc_everything_vs_weights_low"] < 0 < v["ch6_bn_acc_everything_vs_weights_high"]
