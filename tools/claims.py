@@ -342,6 +342,16 @@ CLAIMS: list[Claim] = [
           "[{ch4_neg_growth_low:,.0f}, {ch4_neg_growth_high:,.0f}]; test loss {ch4_test_wdneg2:.4g} on the first",
           "verdict(-ch4_neg_growth_high, -ch4_neg_growth_low)", "contradicted",
           "as above; the claim read as 'the norm shrinks against no decay'"),
+    Claim("04_weight_decay.ipynb", "Bishop 2006",
+          "Minimising the squared error plus a quadratic penalty on the weights finds the most probable "
+          "weights (the MAP estimate) under a zero-mean Gaussian prior, with λ the noise variance over the "
+          "prior variance",
+          "§3.3.1, eq. 3.55",
+          "relative gap between the Gaussian posterior mean (d × d) and the ridge solution (n × n) at λ = 3: "
+          "{ch4_map_gap:.1e}; full-batch SGD(weight_decay=3) ends {ch4_gd_gap_end:.1e} from it",
+          "ch4_map_gap < 1e-6 and ch4_gd_gap_end < 1e-4", "holds",
+          "d2l's 20 × 200 regression, σ = 0.01, λ = σ²/(n σ_w²) = 3 for the mean of ½(ŷ − y)², bias "
+          "unpenalised; SGD lr 0.05, 2,000 full-batch epochs from N(0, 1), float32"),
     # --- Chapter 6 (A3, per-parameter options) -----------------------------------------------------
     Claim("06_parameter_groups.ipynb", "A3",
           "A group without its own setting inherits the optimizer's default; its own setting wins",

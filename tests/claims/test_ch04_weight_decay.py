@@ -115,3 +115,54 @@ def test_more_data_shrinks_the_overfitting_but_decay_still_wins(v):
 
 def test_from_the_small_start_the_right_arm_rises(v):
     holds(v, "ch4_small_right")
+
+
+# --- weight decay as a Gaussian prior -----------------------------------------------------------
+
+def test_the_decayed_fit_is_the_map_estimate_under_a_gaussian_prior(v):
+    # two computations of one minimiser: the d x d Gaussian posterior mean and the n x n ridge form
+    assert v["ch4_map_gap"] < 1e-6
+
+
+def test_sgd_with_weight_decay_reaches_the_ridge_solution(v):
+    assert v["ch4_gd_gap_start"] > 10, "the N(0, 1) start is far from the solution"
+    assert v["ch4_gd_gap_end"] < 1e-4, "full-batch descent ends at float32 rounding level"
+    assert v["ch4_sgd_gap_end"] < 1e-3 * v["ch4_sgd_gap_start"], "minibatches with a decaying step close in too"
+
+
+@pytest.mark.parametrize("batch", [20, 5])
+def test_weight_decay_is_lambda_under_a_mean_loss_and_b_lambda_under_a_sum(v, batch):
+    assert v[f"ch4_red_mean_b{batch}_gap_pred"] < 0.05
+    # the summed loss lands on the solution for lambda = wd / B, far from the one for lambda = wd
+    assert v[f"ch4_red_sum_b{batch}_gap_pred"] < 0.05
+    assert v[f"ch4_red_sum_b{batch}_gap_wd"] > 10 * v[f"ch4_red_sum_b{batch}_gap_pred"]
+
+
+def test_nn_mseloss_halves_lambda(v):
+    assert v["ch4_ex_mse_gap_half"] < 1e-3
+    assert v["ch4_ex_mse_gap_wd"] > 0.1
+
+
+def test_the_leave_one_out_shortcut_equals_refitting(v):
+    assert v["ch4_loo_gap"] < 1e-6
+
+
+@pytest.mark.parametrize("method", ["val", "loo", "ev"])
+def test_every_choice_of_lambda_beats_ignoring_x(v, method):
+    holds(v, f"ch4_sel_{method}_vs_mean")
+
+
+@pytest.mark.parametrize("pair", ["ev_vs_val", "loo_vs_val", "ev_vs_loo"])
+def test_the_three_choices_are_not_told_apart_on_twenty_examples(v, pair):
+    name = f"ch4_sel_{pair}"
+    assert v[name + "_low"] < 0 < v[name + "_high"]
+    assert v[name + "_verdict"] == "inconclusive"
+
+
+def test_the_evidence_is_stable_once_the_noise_level_is_known(v):
+    # inputs nearly orthogonal: the eigenvalues of Xc Xc^T stay within a factor of a few of d = 200
+    assert 50 < v["ch4_sel_s_min"] < v["ch4_sel_s_max"] < 600
+    # the picks of the three methods swing between interpolating and ignoring x; given sigma they do not
+    assert min(v["ch4_sel_val_df_sd"], v["ch4_sel_loo_df_sd"], v["ch4_sel_ev_df_sd"]) > 10 * v["ch4_sel_evs_df_sd"]
+    assert v["ch4_sel_evs_median"] == pytest.approx(0.05, rel=0.5), "the lambda the true weights imply"
+    assert v["ch4_sel_evs_ends"] == 0
