@@ -93,6 +93,20 @@ CLAIMS: list[Claim] = [
           "[{ch1_gain_source_pairing_low:.4f}, {ch1_gain_source_pairing_high:.4f}]",
           "verdict(ch1_gain_source_pairing_low, ch1_gain_source_pairing_high)", "inconclusive",
           "as above, A1's learning rates; 95 % t interval of the paired difference"),
+    Claim("01_dropout_principle.ipynb", "A5",
+          "Dropout's randomness makes the model more stable and smoother",
+          "",
+          "plain minus dropout, paired over {ch1_n_seeds} seeds at lr 0.01: total variation of the fitted curve "
+          "{ch1_tv_gain_large_lr:.2f} [{ch1_tv_gain_large_lr_low:.2f}, {ch1_tv_gain_large_lr_high:.2f}], mean "
+          "squared distance to the other seeds' mean curve {ch1_spread_gain_large_lr:.4f} "
+          "[{ch1_spread_gain_large_lr_low:.4f}, {ch1_spread_gain_large_lr_high:.4f}] (lr 0.001: "
+          "{ch1_tv_gain_small_lr:.2f} [{ch1_tv_gain_small_lr_low:.2f}, {ch1_tv_gain_small_lr_high:.2f}], "
+          "{ch1_spread_gain_small_lr:.4f} [{ch1_spread_gain_small_lr_low:.4f}, {ch1_spread_gain_small_lr_high:.4f}])",
+          "verdict(ch1_tv_gain_large_lr_low, ch1_tv_gain_large_lr_high)"
+          " if verdict(ch1_spread_gain_large_lr_low, ch1_spread_gain_large_lr_high) == 'holds' else 'inconclusive'",
+          "holds",
+          "the overfitting demo (1-300-300-1, 20 points, Dropout(0.5) vs none, 500 Adam steps), curves on 201 "
+          "points in [-1, 1]; dropout against no dropout, not randomness against a deterministic regularizer"),
     # --- Chapter 2 (A1 section 3, after the cs231n notes) -----------------------------------------
     Claim("02_numpy_inverted_dropout.ipynb", "A1",
           "Only inverted dropout keeps predict() unchanged; vanilla dropout must rescale at test time",

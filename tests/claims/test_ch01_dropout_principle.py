@@ -91,3 +91,11 @@ def test_typing_a_keep_probability_into_nn_dropout_underfits(v):
 
 def test_on_uniform_test_inputs_dropout_still_helps(v):
     assert v["ch1_uniform_gain_low"] > 0
+
+
+@pytest.mark.parametrize("tag", ["small_lr", "large_lr"])
+def test_dropout_curves_are_smoother_and_vary_less_over_seeds(v, tag):
+    # A5's Q&A: dropout's randomness makes the model smoother and more stable. Plain minus dropout, paired
+    # by seed: total variation of the fitted curve, and its distance to the other seeds' mean curve
+    assert v[f"ch1_tv_gain_{tag}_low"] > 0, (v[f"ch1_tv_gain_{tag}_low"], v[f"ch1_tv_gain_{tag}_high"])
+    assert v[f"ch1_spread_gain_{tag}_low"] > 0, (v[f"ch1_spread_gain_{tag}_low"], v[f"ch1_spread_gain_{tag}_high"])
