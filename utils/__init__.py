@@ -23,6 +23,7 @@ from .models import PLACEMENTS, LeNet5, dropout_mlp, init_normal
 from .plot import Animator, in_jupyter, save_figure, show, show_images
 from .regularization import dropout_layer, l1_penalty, l2_penalty, param_groups
 from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
+from .stacked import StackedNets, stacked_bce, train_stacked
 from .stats import VERDICTS, PairedDifference, paired_difference, verdict
 from .train import History, fit, train_epoch
 from .uncertainty import (
@@ -46,5 +47,5 @@ __all__ = [
     "provenance", "scale", "set_seed", "wall_time", "History", "fit", "train_epoch",
     "VERDICTS", "PairedDifference", "paired_difference", "verdict",
     "ReliabilityBins", "auroc", "dropout_sampling", "expected_calibration_error", "mc_dropout_probs",
-    "mc_predict", "predictive_entropy", "reliability_bins",
+    "mc_predict", "predictive_entropy", "reliability_bins", "StackedNets", "stacked_bce", "train_stacked",
 ]
