@@ -112,3 +112,9 @@ def test_with_a_relu_after_the_mask_the_exact_ensemble_is_more_accurate(v):
 def test_many_sampled_masks_come_closer_to_the_ensemble_than_weight_scaling(v):
     # weight scaling's distance minus the Monte-Carlo mean's, paired by seed
     assert v["ch2_ex_relu_mc_closer_low"] > 0
+
+
+def test_in_the_wide_networks_weight_scaling_predicts_as_accurately_as_sampled_masks(v):
+    # average of the sampled masks minus weight scaling, test accuracy: the interval within the margin
+    margin = v["ch2_ex_margin"]
+    assert -margin < v["ch2_ens_acc_diff_low"] and v["ch2_ens_acc_diff_high"] < margin
