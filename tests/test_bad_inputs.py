@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TAKES_NO_INPUT = {"data_dir", "device", "in_jupyter", "data_sources", "wall_time", "provenance"}
 # Public names that are not callables to feed: constants, exceptions and the result record.
 NOT_FED = {"CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "PLACEMENTS", "CorruptDataError",
-           "DataNotFoundError", "Splits", "VERDICTS", "PairedDifference"}
+           "DataNotFoundError", "Splits", "VERDICTS", "PairedDifference", "ReliabilityBins"}
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,22 @@ def _env(name: str, value: str, read: Callable[[], object]) -> Callable[[Path], 
             else:
                 os.environ[name] = old
     return call
+
+
+def _dropnet() -> nn.Module:
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 2))
+
+
+def _probs() -> torch.Tensor:
+    return torch.tensor([[0.9, 0.1], [0.2, 0.8]])
+
+
+def _seq(hidden: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(3, hidden), nn.Sigmoid(), nn.Linear(hidden, 1), nn.Sigmoid())
+
+
+def _stack() -> nn.Module:
+    return utils.StackedNets([_seq(4), _seq(4)])
 
 
 CASES = [
@@ -326,6 +342,39 @@ CASES = [
          "takes 'train_acc'"),
     Case("History", "best() with nothing recorded", lambda f: utils.History().best("test_acc"), ValueError,
          "no test_acc recorded"),
+    Case("mc_predict", "a function, not a module", lambda f: utils.mc_predict(lambda x: x, _x(2, 3), 5), TypeError,
+         "nn.Module"),
+    Case("mc_predict", "T = 0 passes", lambda f: utils.mc_predict(_dropnet(), _x(2, 3), 0), ValueError,
+         "positive int"),
+    Case("mc_predict", "a network without dropout", lambda f: utils.mc_predict(_linear(), _x(2, 3), 5), ValueError,
+         "no dropout module"),
+    Case("mc_dropout_probs", "a NumPy array", lambda f: utils.mc_dropout_probs(_dropnet(), _x(2, 3).numpy(), 5),
+         TypeError, "torch.Tensor"),
+    Case("dropout_sampling", "a network without dropout",
+         lambda f: utils.dropout_sampling(_linear()).__enter__(), ValueError, "no dropout module"),
+    Case("predictive_entropy", "logits, not probabilities",
+         lambda f: utils.predictive_entropy(torch.tensor([[2.0, 0.5]])), ValueError, "sum to 1"),
+    Case("predictive_entropy", "one class", lambda f: utils.predictive_entropy(torch.ones(3, 1)), ValueError,
+         "classes >= 2"),
+    Case("reliability_bins", "0 bins", lambda f: utils.reliability_bins(_probs(), torch.tensor([0, 1]), n_bins=0),
+         ValueError, "n_bins"),
+    Case("expected_calibration_error", "a label out of range",
+         lambda f: utils.expected_calibration_error(_probs(), torch.tensor([0, 2])), ValueError, "labels in y"),
+    Case("auroc", "no negatives", lambda f: utils.auroc(torch.tensor([]), torch.tensor([0.5])), ValueError,
+         "non-empty"),
+    Case("auroc", "a NaN score", lambda f: utils.auroc(torch.tensor([float("nan")]), torch.tensor([0.5])),
+         ValueError, "finite"),
+    Case("StackedNets", "no networks", lambda f: utils.StackedNets([]), ValueError, "at least one network"),
+    Case("StackedNets", "two architectures",
+         lambda f: utils.StackedNets([_seq(3), _seq(4)]), ValueError, "same"),
+    Case("stacked_bce", "one network's output (rows, 1)",
+         lambda f: utils.stacked_bce(torch.full((4, 1), 0.5), torch.ones(4, 1)), ValueError, r"\(copies, rows, 1\)"),
+    Case("train_stacked", "a plain module", lambda f: utils.train_stacked(
+        _linear(), torch.optim.SGD(_linear().parameters(), lr=0.1), 1, _x(4, 3), torch.ones(4, 1)),
+         TypeError, "StackedNets"),
+    Case("train_stacked", "0 steps", lambda f: utils.train_stacked(
+        _stack(), torch.optim.SGD(_stack().parameters(), lr=0.1), 0, _x(4, 3), torch.ones(4, 1)),
+         ValueError, "steps must be at least 1"),
 ]
 
 

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import check_int, check_tensor
+
 
 class StackedNets(nn.Module):
     """Copies of one `Linear -> activation [-> Dropout]` network, run with one batched product per layer.
@@ -77,6 +79,13 @@ class StackedNets(nn.Module):
 
 def stacked_bce(prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of each copy: probabilities (copies, rows, 1) -> losses (copies,)."""
+    check_tensor(prob, "prob")
+    check_tensor(target, "target")
+    if prob.dim() != 3 or prob.shape[-1] != 1:
+        raise ValueError("prob must have shape (copies, rows, 1), the output of a StackedNets; "
+                         f"got {tuple(prob.shape)}.")
+    if target.shape[-2:] != prob.shape[-2:]:
+        raise ValueError(f"target must have shape (rows, 1) = {tuple(prob.shape[-2:])}, got {tuple(target.shape)}.")
     return F.binary_cross_entropy(prob, target.expand_as(prob), reduction="none").mean(dim=(1, 2))
 
 
@@ -88,6 +97,12 @@ def train_stacked(stack: StackedNets, optimizer: torch.optim.Optimizer, steps: i
     The copies' losses are summed, so each copy gets the gradient of its own loss; `penalty()` is added to
     that sum at every step.
     """
+    if not isinstance(stack, StackedNets):
+        raise TypeError(f"stack must be a StackedNets, got {type(stack).__name__}.")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError("optimizer must be a torch.optim.Optimizer over stack.parameters(), "
+                        f"got {type(optimizer).__name__}.")
+    steps = check_int(steps, "steps")
     stack.train()
     for _ in range(steps):
         loss = loss_fn(stack(X), y).sum()
