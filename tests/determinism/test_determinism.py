@@ -1,7 +1,7 @@
 """Seeded chapters reproduce: chapters 2 and 4, executed twice in FULL mode, glue identical numbers.
 
 Slow (a few minutes): run by `make test-determinism` (and CI), not by `make test`. Timing values
-(glue names ending in _seconds or _speedup) are machine-dependent and left out of the comparison.
+(glue names ending in _seconds, _ms or _speedup) are machine-dependent and left out of the comparison.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tools.notebooks import CHAPTERS
 from utils.glue import glued
 
 NOTEBOOKS = ["02_numpy_inverted_dropout.ipynb", "04_weight_decay.ipynb"]
-TIMING_SUFFIXES = ("_seconds", "_speedup")
+TIMING_SUFFIXES = ("_seconds", "_ms", "_speedup")
 
 
 def comparable(values: dict) -> dict:
