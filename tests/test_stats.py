@@ -63,3 +63,37 @@ def test_bad_options_are_refused_clearly():
         utils.verdict(0.2, 0.1)
     with pytest.raises(ValueError, match="negative"):
         utils.verdict(0.1, 0.2, noise=-1)
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (-0.004, 0.006, "holds"),          # inside -0.01: no worse, although the interval spans zero
+    (0.002, 0.03, "holds"),            # better is also no worse
+    (-0.02, 0.004, "inconclusive"),    # reaches below -margin
+    (-0.05, -0.02, "contradicted"),    # worse by more than the margin
+])
+def test_no_worse_judges_against_the_margin_not_zero(low, high, expected):
+    assert utils.no_worse(low, high, margin=0.01) == expected
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (-0.004, 0.006, "holds"),
+    (0.002, 0.008, "holds"),           # excludes zero, yet inside the margin: they agree
+    (-0.004, 0.02, "inconclusive"),    # spans zero but reaches past +margin: not shown to agree
+    (0.015, 0.03, "contradicted"),
+    (-0.03, -0.012, "contradicted"),
+])
+def test_agree_needs_the_whole_interval_inside_the_margin(low, high, expected):
+    assert utils.agree(low, high, margin=0.01) == expected
+
+
+@pytest.mark.parametrize("judge", [utils.no_worse, utils.agree])
+@pytest.mark.parametrize("low, high, margin, message", [
+    (0.2, 0.1, 0.01, "low <= high"),
+    (math.nan, 0.1, 0.01, "low <= high"),
+    (-0.1, 0.1, 0.0, "positive"),
+    (-0.1, 0.1, -0.01, "positive"),
+    (-0.1, 0.1, math.inf, "positive"),
+])
+def test_margin_verdicts_refuse_bad_input(judge, low, high, margin, message):
+    with pytest.raises(ValueError, match=message):
+        judge(low, high, margin)

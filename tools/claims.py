@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.notebooks import CHAPTERS
-from utils.stats import VERDICTS, verdict
+from utils.stats import VERDICTS, agree, no_worse, verdict
 
 _SAFE = {"abs": abs, "all": all, "any": any, "len": len, "max": max, "min": min, "sum": sum, "zip": zip,
-         "round": round, "math": math, "verdict": verdict}
+         "round": round, "math": math, "verdict": verdict,
+         "no_worse": no_worse, "agree": agree}
 NOT_TESTABLE = VERDICTS[3]
 
 

@@ -24,7 +24,7 @@ from .plot import Animator, in_jupyter, save_figure, show, show_images
 from .regularization import dropout_layer, l1_penalty, l2_penalty, param_groups
 from .runtime import Timer, data_sources, device, is_offline, is_smoke, mode, provenance, scale, set_seed, wall_time
 from .stacked import StackedNets, stacked_bce, train_stacked
-from .stats import VERDICTS, PairedDifference, paired_difference, verdict
+from .stats import VERDICTS, PairedDifference, agree, no_worse, paired_difference, verdict
 from .train import History, fit, train_epoch
 from .uncertainty import (
                           ReliabilityBins,
@@ -45,7 +45,7 @@ __all__ = [
     "init_normal", "Animator", "in_jupyter", "save_figure", "show", "show_images", "dropout_layer",
     "l1_penalty", "l2_penalty", "param_groups", "Timer", "data_sources", "device", "is_offline", "is_smoke", "mode",
     "provenance", "scale", "set_seed", "wall_time", "History", "fit", "train_epoch",
-    "VERDICTS", "PairedDifference", "paired_difference", "verdict",
+    "VERDICTS", "PairedDifference", "paired_difference", "verdict", "no_worse", "agree",
     "ReliabilityBins", "auroc", "dropout_sampling", "expected_calibration_error", "mc_dropout_probs",
     "mc_predict", "predictive_entropy", "reliability_bins", "StackedNets", "stacked_bce", "train_stacked",
 ]

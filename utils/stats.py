@@ -77,3 +77,39 @@ def verdict(low: float, high: float, noise: float = 0.0) -> str:
     if high < -noise:
         return "contradicted"
     return "inconclusive"
+
+
+def _check_margin(low: float, high: float, margin: float) -> None:
+    """Refuse an interval that is not one, and a margin that is not positive and finite."""
+    if math.isnan(low) or math.isnan(high) or low > high:
+        raise ValueError(f"needs an interval with low <= high, got [{low}, {high}]")
+    if not (margin > 0 and math.isfinite(margin)):
+        raise ValueError(f"margin must be a positive number stated before the run, got {margin}")
+
+
+def no_worse(low: float, high: float, margin: float) -> str:
+    """The verdict on 'b is no worse than a' (non-inferiority) from the interval of b - a and a margin.
+
+    holds: the whole interval lies above -margin; contradicted: the whole interval lies below -margin
+    (b is worse by more than the margin); otherwise inconclusive.
+    """
+    _check_margin(low, high, margin)
+    if low > -margin:
+        return "holds"
+    if high < -margin:
+        return "contradicted"
+    return "inconclusive"
+
+
+def agree(low: float, high: float, margin: float) -> str:
+    """The verdict on 'a and b agree' (equivalence) from the interval of b - a and a margin.
+
+    holds: the whole interval lies inside (-margin, +margin); contradicted: the whole interval lies
+    outside it on one side (they differ by more than the margin); otherwise inconclusive.
+    """
+    _check_margin(low, high, margin)
+    if -margin < low and high < margin:
+        return "holds"
+    if low > margin or high < -margin:
+        return "contradicted"
+    return "inconclusive"
