@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,12 @@ class Claim:
     verdict: str        # what we measured: one of VERDICTS
     settings: str       # what produced our figure
     would_test: str = ""  # for "not testable at this budget": the run that would test it
+    identity: bool = False  # an exact identity checked to rounding (a derivation), not an empirical finding
+
+    @property
+    def kind(self) -> str:
+        """'article' for a claim of one of the five source articles (A1-A5), 'paper' for the literature."""
+        return "article" if re.fullmatch(r"A\d", self.source) else "paper"
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -494,5 +501,6 @@ def evaluate(directory: Path | None = None) -> list[dict]:
         settings = eval("f" + repr(claim.settings), {"__builtins__": _SAFE, **values})
         rows.append({"chapter": int(claim.chapter[:2]), "source": claim.source, "claim": claim.claim,
                      "source says": claim.source_figure or "—", "we measured": ours,
-                     "verdict": measured, "settings": settings, "would test it": claim.would_test})
+                     "verdict": measured, "settings": settings, "would test it": claim.would_test,
+                     "kind": claim.kind, "identity": claim.identity})
     return sorted(rows, key=lambda row: row["chapter"])  # chapter order, each chapter's claims as listed
