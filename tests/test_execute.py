@@ -197,3 +197,37 @@ def test_output_problems():
     for text in ("/tmp/x", "/work/main", "/content/book", "C:\\Users\\me", "site-packages/torch"):
         cell = _code([{"output_type": "execute_result", "data": {"text/plain": repr(text)}, "metadata": {}}])
         assert output_problems({"cells": [cell]}), text
+
+
+# --- issue 21: an interrupt stops the whole run; a bad --output-dir fails before any work ---------
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_first_signal_stops_a_multi_notebook_run(tmp_path, sig):
+    slow, tiny, third = tmp_path / "slow.ipynb", tmp_path / "tiny.ipynb", tmp_path / "third.ipynb"
+    before = {p: _notebook(p, src) for p, src in (
+        (slow, ["open('started', 'w').close()\nimport time\ntime.sleep(300)"]),
+        (tiny, ["open('tiny ran', 'w').close()"]), (third, ["open('third ran', 'w').close()"]))}
+    proc = _tool(slow, tiny, third, lock=tmp_path / "lock", start_new_session=True)
+    try:
+        _wait_for(lambda: (tmp_path / "started").exists(), 120, "the cell to start")
+        proc.send_signal(sig)
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode not in (0, 1), out  # interrupted, not "some notebooks failed"
+    assert not (tmp_path / "tiny ran").exists() and not (tmp_path / "third ran").exists(), out
+    assert all(p.read_bytes() == b for p, b in before.items())
+    assert re.search(r"interrupted \(SIG(INT|TERM)\)", out), out
+    assert re.search(r"not run: .*slow\.ipynb.*tiny\.ipynb.*third\.ipynb", out), out
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_output_dir_that_is_a_file_fails_before_running(tmp_path):
+    path = tmp_path / "clean.ipynb"
+    before = _notebook(path, ["open('ran', 'w').close()"])
+    (tmp_path / "out").write_text("a file")
+    done = _tool("--output-dir", tmp_path / "out", path, lock=tmp_path / "lock")
+    assert done.returncode == 2 and "--output-dir" in done.stderr and "not a folder" in done.stderr, done.stderr
+    assert not (tmp_path / "ran").exists() and path.read_bytes() == before

@@ -22,6 +22,33 @@ def test_t_interval_matches_scipy():
     assert result.n == 7 and result.method == "t"
 
 
+@pytest.mark.parametrize("n, confidence", [(2, 0.95), (3, 0.95), (5, 0.9), (10, 0.99)])
+def test_t_interval_is_the_formula_of_before_to_1e_12(n, confidence):
+    """Computed through scipy.stats.ttest_rel now: the same numbers as mean ± t·s/√n."""
+    rng = np.random.default_rng(n)
+    a = rng.normal(0.8, 0.05, size=n)
+    b = a + rng.normal(0.01, 0.02, size=n)
+    d = b - a
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / math.sqrt(n)
+    result = utils.paired_difference(a, b, confidence=confidence)
+    assert abs(result.low - (d.mean() - half)) < 1e-12 and abs(result.high - (d.mean() + half)) < 1e-12
+
+
+def test_identical_differences_give_a_point_interval_without_a_warning(recwarn):
+    result = utils.paired_difference([0.1, 0.2, 0.3], [0.2, 0.3, 0.4])
+    assert result.low == pytest.approx(0.1) and result.high == pytest.approx(0.1)
+    assert utils.paired_difference([1.0, 2.0], [1.0, 2.0]).high == 0.0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_t_interval_calls_scipy_ttest_rel(monkeypatch):
+    calls = []
+    real = stats.ttest_rel
+    monkeypatch.setattr(stats, "ttest_rel", lambda *args, **kw: calls.append(args) or real(*args, **kw))
+    utils.paired_difference([0.1, 0.2, 0.35], [0.2, 0.25, 0.5])
+    assert len(calls) == 1
+
+
 def test_ninety_percent_interval_is_narrower_and_inside():
     a, b = [0.1, 0.2, 0.3, 0.25], [0.15, 0.2, 0.4, 0.3]
     wide, narrow = utils.paired_difference(a, b), utils.paired_difference(a, b, confidence=0.9)

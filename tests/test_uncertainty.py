@@ -64,19 +64,18 @@ def test_mc_passes_differ_and_average_matches_a_loop_of_plain_passes():
     assert torch.allclose(mc_dropout_probs(net, X, T=7, reuse_prefix=False), by_hand, atol=1e-6)
 
 
-def test_p_zero_gives_the_deterministic_prediction():
+def test_p_zero_is_refused_since_every_pass_would_repeat_one_prediction():
     net, X = small_net(p=0.0).eval(), torch.randn(10, 6)
-    with torch.no_grad():
-        expected = torch.softmax(net(X), -1)
-    assert torch.allclose(mc_predict(net, X, T=3), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="p = 0"):
+        mc_predict(net, X, T=3)
 
 
 def test_mc_refuses_bad_input():
     with pytest.raises(ValueError, match="no dropout"):
         mc_predict(nn.Sequential(nn.Linear(6, 3)), torch.randn(2, 6), T=2)
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(ValueError, match="T must be at least 1"):
         mc_predict(small_net(), torch.randn(2, 6), T=0)
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(TypeError, match="T must be an int"):
         mc_predict(small_net(), torch.randn(2, 6), T=2.0)
     with pytest.raises(TypeError, match="nn.Module"):
         mc_predict(lambda X: X, torch.randn(2, 6), T=2)

@@ -9,12 +9,15 @@ Runs take a machine-wide lock, so two executions never compete for the cores; ea
 from __future__ import annotations
 
 import argparse
+import asyncio
 import fcntl
 import os
+import signal
 import stat
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,14 +91,64 @@ def write_atomically(nb: nbformat.NotebookNode, target: Path) -> None:
             os.unlink(partial)
 
 
+class Interrupted(Exception):
+    """SIGINT (Ctrl-C) or SIGTERM arrived: the run stops, and nothing more is stored."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_received: list[int] = []  # the signals caught during this run
+
+
+def _on_signal(signum: int, frame=None) -> None:
+    """Outside a notebook's execution: stop at once."""
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def _catch_signals() -> None:
+    """Make SIGINT and SIGTERM raise Interrupted (nbclient replaces, then resets, these handlers)."""
+    for signum in _SIGNALS:
+        signal.signal(signum, _on_signal)
+
+
+def _take_over_signals(client: NotebookClient) -> Callable[..., Awaitable[None]]:
+    """An nbclient on_notebook_start hook: a signal during the run is recorded, and the kernel shut down.
+
+    nbclient's own handler shuts the kernel down too, but then the notebook merely fails and the next
+    one starts; recording the signal lets the run stop.
+    """
+    async def hook(**kwargs) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: int) -> None:
+            _received.append(signum)
+            cleanup = getattr(client, "_async_cleanup_kernel", None)  # what nbclient's own handler runs
+            asyncio.ensure_future(cleanup() if cleanup else client.km.shutdown_kernel(now=True))
+
+        for signum in _SIGNALS:
+            loop.add_signal_handler(signum, on_signal, signum)
+
+    return hook
+
+
 def execute(path: Path, target: Path, smoke: bool, timeout: int) -> float:
     """Run one notebook with its folder as working directory; store it at `target` if clean."""
     nb = nbformat.read(path, as_version=4)
     os.environ["BOOK_SMOKE"] = "1" if smoke else "0"
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
+    client.on_notebook_start = _take_over_signals(client)
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        _catch_signals()  # nbclient left the default handlers in place
+    if _received:
+        raise Interrupted(_received[0])
     seconds = time.perf_counter() - start
     problems = output_problems(nb, str(path.name))
     if problems:
@@ -116,20 +169,40 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in notebooks if not p.is_file() or p.suffix != ".ipynb"]
     if missing:
         parser.error(f"not a notebook: {', '.join(missing)}")
+    if args.output_dir and args.output_dir.exists() and not args.output_dir.is_dir():
+        parser.error(f"--output-dir {args.output_dir} is not a folder (a file of that name exists)")
     mode = "SMOKE" if args.smoke else "FULL"
-    total, failed = 0.0, []
-    with machine_lock():
-        for path in notebooks:
-            target = (args.output_dir.resolve() / path.name) if args.output_dir else path
-            label = os.path.relpath(path, ROOT)
-            try:
-                seconds = execute(path, target, args.smoke, args.timeout)
-            except Exception as exc:  # cell error, timeout, dead kernel, unreadable notebook, unclean outputs
-                failed.append(label)
-                print(f"{label}: FAILED ({mode}); stored notebook left unchanged\n{exc}", flush=True)
-                continue
-            total += seconds
-            print(f"{label}: {seconds:.1f} s ({mode})", flush=True)
+    total, failed, done = 0.0, [], 0
+    labels = [os.path.relpath(path, ROOT) for path in notebooks]
+    _received.clear()
+    _catch_signals()
+    try:
+        with machine_lock():
+            for path, label in zip(notebooks, labels):
+                target = (args.output_dir.resolve() / path.name) if args.output_dir else path
+                try:
+                    seconds = execute(path, target, args.smoke, args.timeout)
+                except Interrupted:
+                    raise
+                except Exception as exc:  # cell error, timeout, dead kernel, unreadable notebook, unclean outputs
+                    if _received:  # the failure came from the signal (nbclient shut the kernel down)
+                        raise Interrupted(_received[0]) from exc
+                    failed.append(label)
+                    print(f"{label}: FAILED ({mode}); stored notebook left unchanged\n{exc}", flush=True)
+                    done += 1
+                    continue
+                total += seconds
+                done += 1
+                print(f"{label}: {seconds:.1f} s ({mode})", flush=True)
+    except Interrupted as stop:
+        for signum in _SIGNALS:  # a second Ctrl-C while reporting: stop quietly
+            signal.signal(signum, signal.SIG_IGN)
+        print(f"interrupted ({stop}) during {labels[done]}: the run stops there, and the stored copy of every "
+              f"notebook not finished is as it was; not run: {', '.join(labels[done:])}", flush=True)
+        return 128 + stop.signum
+    finally:
+        for signum in _SIGNALS:
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
     print(f"executed {len(notebooks) - len(failed)} of {len(notebooks)} notebooks in {total:.1f} s ({mode})")
     return 1 if failed else 0
 

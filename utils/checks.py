@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
+import numpy as np
 import torch
 
 
@@ -53,3 +55,30 @@ def check_tensor(value: object, name: str, min_dim: int = 0) -> torch.Tensor:
             f"{name} must have at least {min_dim} dimension(s), got shape {tuple(value.shape)}."
         )
     return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return `value` as a bool if it is one (Python or NumPy), else raise: a string such as 'False' is not."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}.")
+
+
+def check_finite(value: object, name: str, minimum: float | None = None) -> float:
+    """Return `value` as a float if it is a finite real number (>= minimum if given), else raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite number, got {type(value).__name__}.")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if minimum is not None and float(value) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return float(value)
+
+
+def check_same_device(**tensors: torch.Tensor) -> None:
+    """Refuse tensors that live on different devices, naming each one's device."""
+    devices = {name: t.device for name, t in tensors.items()}
+    if len(set(devices.values())) > 1:
+        where = ", ".join(f"{name} on {device}" for name, device in devices.items())
+        raise ValueError(f"the tensors are on different devices ({where}): move them to one device first, "
+                         "e.g. with .to(utils.device()).")

@@ -7,14 +7,18 @@ Every loader returns tensors held in memory, says where they came from (`record_
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .checks import check_int, check_optional_int, check_tensor
+from .checks import check_bool, check_finite, check_int, check_optional_int, check_same_device, check_tensor
 from .runtime import is_offline, record_source
 
 MIRROR_HINT = (
@@ -93,12 +97,33 @@ def _verify(dataset: str, folder: Path, expected: dict[str, str]) -> None:
             )
 
 
-def _subset(X: torch.Tensor, y: torch.Tensor, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first `n` examples of a fixed random order (seed 0), so every class is represented."""
-    if n is None or n >= len(y):
+def _subset(X: torch.Tensor, y: torch.Tensor, n: int | None, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first `n` examples of a fixed random order (seed 0), so every class is represented.
+
+    `what` names the argument and the set, e.g. "n_train ... training": asking for more examples than
+    there are is an error, not a silent cap.
+    """
+    if n is not None and n > len(y):
+        arg, split = what.split(" ", 1)
+        raise ValueError(f"{arg}={n} but the data folder holds only {len(y)} {split} examples: "
+                         f"pass {arg}=None for all of them.")
+    if n is None or n == len(y):
         return X, y
     keep = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))[:n].sort().values
     return X[keep], y[keep]
+
+
+@contextmanager
+def _downloading(dataset: str):
+    """Turn a failed download (no network, a proxy, a server error) into a DataNotFoundError with the hint."""
+    try:
+        yield
+    except Exception as exc:
+        raise DataNotFoundError(
+            f"{dataset} is not in the data folder ({data_dir()}) and could not be downloaded "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())}). If this machine has no network, "
+            f"set BOOK_OFFLINE=1. {MIRROR_HINT}"
+        ) from exc
 
 
 def _place(X: torch.Tensor, y: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,12 +143,13 @@ def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None,
     if not all((raw / name).is_file() for name in FASHION_MNIST_SHA256):
         if is_offline():
             raise _not_found("Fashion-MNIST", [raw])
-        datasets.FashionMNIST(str(root), train=True, download=True)  # fetches all four files
+        with _downloading("Fashion-MNIST"):
+            datasets.FashionMNIST(str(root), train=True, download=True)  # fetches all four files
     _verify("Fashion-MNIST", raw, FASHION_MNIST_SHA256)
     parts = {}
-    for train, n in ((True, n_train), (False, n_test)):
+    for train, n, what in ((True, n_train, "n_train training"), (False, n_test, "n_test test")):
         ds = datasets.FashionMNIST(str(root), train=train, download=False)
-        parts[train] = _subset(ds.data.unsqueeze(1).float().div_(255), ds.targets, n)
+        parts[train] = _subset(ds.data.unsqueeze(1).float().div_(255), ds.targets, n, what)
     source = "Fashion-MNIST, original IDX files (torchvision.datasets.FashionMNIST)"
     record_source("Fashion-MNIST", source)
     return Splits(_place(*parts[True], device), _place(*parts[False], device),
@@ -165,43 +191,120 @@ def _tensor_digest(*tensors: torch.Tensor) -> str:
     return digest.hexdigest()
 
 
-def _cifar_from_images(root: Path) -> dict[bool, tuple[torch.Tensor, torch.Tensor]]:
-    """The JPEG copy of CIFAR-10, decoded once and cached as a tensor file beside it."""
-    cache = root / _CIFAR_CACHE
-    if cache.is_file():
-        corrupt = f"The CIFAR-10 cache {cache} is corrupt: delete it and load again."
+def _folder_key(folder: Path) -> str:
+    """sha256 over the image folder's listing (split, class, file name, size): it changes with the contents."""
+    listing = []
+    for split in ("train", "test"):
+        for name in CIFAR10_CLASSES:
+            try:
+                with os.scandir(folder / split / name) as entries:
+                    listing += [f"{split}/{name}/{e.name}:{e.stat().st_size}" for e in entries
+                                if e.name.endswith(".jpg")]
+            except FileNotFoundError:  # the decoder reports a missing class folder
+                continue
+    return hashlib.sha256("\n".join(sorted(listing)).encode()).hexdigest()
+
+
+def _user_cache(root: Path) -> Path:
+    """Where the CIFAR-10 cache goes when the data folder is read-only: a user cache folder, one file per folder."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "regularization-book"
+    return base / f"{Path(_CIFAR_CACHE).stem}-{hashlib.sha256(str(root).encode()).hexdigest()[:16]}.pt"
+
+
+def _read_cache(cache: Path) -> tuple[dict[bool, tuple[torch.Tensor, torch.Tensor]], str | None]:
+    """The tensors of a cache file and the folder key it was made from; CorruptDataError if it is damaged."""
+    corrupt = f"The CIFAR-10 cache {cache} is corrupt: delete it and load again."
+    try:
+        saved = torch.load(cache, weights_only=True)
+        tensors = [saved[k] for k in ("train_x", "train_y", "test_x", "test_y")]
+        intact = _tensor_digest(*tensors) == saved["digest"]
+    except Exception as exc:  # truncated zip, bad pickle, missing keys, not tensors
+        raise CorruptDataError(f"{corrupt} ({type(exc).__name__}: {exc})") from exc
+    for X, y in (tensors[:2], tensors[2:]):
+        intact = intact and X.dtype == torch.uint8 and X.shape[1:] == (3, 32, 32) and y.dtype == torch.int64
+        intact = intact and len(X) == len(y) and bool(((y >= 0) & (y < 10)).all())
+    if not intact:
+        raise CorruptDataError(corrupt)
+    return {True: (tensors[0], tensors[1]), False: (tensors[2], tensors[3])}, saved.get("key")
+
+
+def _remove_orphans(cache: Path) -> None:
+    """Delete partial cache files left by a process that was killed while writing (SIGKILL skips finally)."""
+    for orphan in cache.parent.glob(f"{cache.name}.*.part"):
+        pid = orphan.name[len(cache.name) + 1:-len(".part")]
         try:
-            saved = torch.load(cache, weights_only=True)
-            tensors = [saved[k] for k in ("train_x", "train_y", "test_x", "test_y")]
-            intact = _tensor_digest(*tensors) == saved["digest"]
-        except Exception as exc:  # truncated zip, bad pickle, missing keys, not tensors
-            raise CorruptDataError(f"{corrupt} ({type(exc).__name__}: {exc})") from exc
-        if not intact:
-            raise CorruptDataError(corrupt)
-        return {True: (tensors[0], tensors[1]), False: (tensors[2], tensors[3])}
+            os.kill(int(pid), 0)  # raises if no such process
+        except ProcessLookupError:
+            orphan.unlink(missing_ok=True)
+        except (ValueError, PermissionError):  # not our name, or a live process of another user
+            continue
+
+
+def _write_cache(payload: dict, places: list[Path]) -> None:
+    """Save the cache atomically in the first place that takes it; warn (and go on) if none does."""
+    errors = []
+    for cache in places:
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.part")  # one per process: no clash
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            _remove_orphans(cache)
+            with open(partial, "wb") as handle:
+                torch.save(payload, handle)
+            os.replace(partial, cache)  # a reader never sees a half-written cache
+            return
+        except OSError as exc:  # a read-only or full folder: try the next place
+            errors.append(f"{cache.parent}: {exc.strerror or exc}")
+        finally:
+            if os.path.exists(partial):  # a failed write leaves no partial file behind
+                os.unlink(partial)
+    warnings.warn(f"the decoded CIFAR-10 images could not be cached ({'; '.join(errors)}): every load will "
+                  "decode them again. Point BOOK_DATA_DIR at a writable copy of the data folder to avoid it.",
+                  UserWarning, stacklevel=3)
+
+
+def _cifar_from_images(root: Path) -> dict[bool, tuple[torch.Tensor, torch.Tensor]]:
+    """The JPEG copy of CIFAR-10, decoded once and cached beside it (or in a user cache folder).
+
+    The cache is keyed by the image folder's listing, so a folder that changed (an extraction that
+    completed) is decoded again; without the image folder, the cache alone is used.
+    """
     folder = root / "CIFAR-10-images"
+    key = _folder_key(folder) if folder.is_dir() else None
+    places = [root / _CIFAR_CACHE, _user_cache(root)]
+    for cache in places:
+        if cache.is_file():
+            parts, cached_key = _read_cache(cache)
+            if key is None or cached_key == key:
+                return parts
     parts = {True: _decode_image_folder(folder / "train"), False: _decode_image_folder(folder / "test")}
     tensors = [*parts[True], *parts[False]]
     payload = dict(zip(("train_x", "train_y", "test_x", "test_y"), tensors))
     payload["digest"] = _tensor_digest(*tensors)
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.part")  # one per process: no clash
-    try:
-        torch.save(payload, partial)
-        os.replace(partial, cache)  # a reader never sees a half-written cache
-    finally:
-        if os.path.exists(partial):  # a failed write leaves no partial file behind
-            os.unlink(partial)
+    payload["key"] = key
+    _write_cache(payload, places)
     return parts
+
+
+def _warn_if_incomplete(parts: dict[bool, tuple[torch.Tensor, torch.Tensor]]) -> None:
+    """Warn when the JPEG copy holds fewer images than CIFAR-10 (50,000 + 10,000): an interrupted extraction."""
+    n_train, n_test = len(parts[True][1]), len(parts[False][1])
+    if (n_train, n_test) != (50_000, 10_000):
+        warnings.warn(f"the CIFAR-10 image folder holds {n_train:,} training images, not 50,000, and {n_test:,} "
+                      f"test images, not 10,000: was its extraction interrupted? {MIRROR_HINT}",
+                      UserWarning, stacklevel=3)
 
 
 def _cifar_original(root: Path, download: bool) -> dict[bool, tuple[torch.Tensor, torch.Tensor]]:
     """The original CIFAR-10 (torchvision's python batches), md5-checked by torchvision."""
     from torchvision import datasets
 
+    if download:
+        with _downloading("CIFAR-10"):
+            datasets.CIFAR10(str(root), train=True, download=True)  # fetches and extracts both splits
     parts = {}
     for train in (True, False):
         try:
-            ds = datasets.CIFAR10(str(root), train=train, download=download)
+            ds = datasets.CIFAR10(str(root), train=train, download=False)
         except RuntimeError as exc:  # torchvision: "Dataset not found or corrupted."
             raise CorruptDataError(
                 f"CIFAR-10 in {root / 'cifar-10-batches-py'} is corrupt or incomplete ({exc}): "
@@ -227,13 +330,15 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
     """
     n_train = check_optional_int(n_train, "n_train")
     n_test = check_optional_int(n_test, "n_test")
+    normalize = check_bool(normalize, "normalize")
     root = data_dir()
     original = root / "cifar-10-batches-py"
     images = root / "CIFAR-10-images"
     if original.is_dir():
         parts, source = _cifar_original(root, download=False), "CIFAR-10, original (torchvision)"
-    elif (images.is_dir() or (root / _CIFAR_CACHE).is_file()) and is_offline():
+    elif (images.is_dir() or (root / _CIFAR_CACHE).is_file() or _user_cache(root).is_file()) and is_offline():
         parts = _cifar_from_images(root)
+        _warn_if_incomplete(parts)
         source = "CIFAR-10, JPEG copy (CIFAR-10-images, quality 75): not the original pixels"
     elif not is_offline():
         parts, source = _cifar_original(root, download=True), "CIFAR-10, original (torchvision)"
@@ -241,8 +346,8 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None, normaliz
         raise _not_found("CIFAR-10", [original, images, root / _CIFAR_CACHE])
     record_source("CIFAR-10", source)
     out = {}
-    for train, n in ((True, n_train), (False, n_test)):
-        X, y = _subset(*parts[train], n)
+    for train, n, what in ((True, n_train, "n_train training"), (False, n_test, "n_test test")):
+        X, y = _subset(*parts[train], n, what)
         X = X.float().div_(255)
         if normalize:
             X = X.sub_(0.5).div_(0.5)  # [0, 1] -> [-1, 1], as Normalize(0.5, 0.5) does
@@ -262,8 +367,9 @@ def load_diabetes(device: torch.device | str | None = None) -> tuple[torch.Tenso
     elif not is_offline():
         import pooch
 
-        pooch.retrieve(DIABETES_URL, known_hash=f"sha256:{DIABETES_SHA256}", fname=path.name,
-                       path=path.parent, progressbar=False)  # re-fetches a corrupt copy
+        with _downloading("The diabetes table (diabetes.csv.gz)"):
+            pooch.retrieve(DIABETES_URL, known_hash=f"sha256:{DIABETES_SHA256}", fname=path.name,
+                           path=path.parent, progressbar=False)  # re-fetches a corrupt copy
     table = np.loadtxt(path, delimiter=",", dtype=np.float32)
     record_source("diabetes", "Pima diabetes CSV (hunkim/PyTorchZeroToAll data/diabetes.csv.gz), sha256 checked")
     X, y = torch.from_numpy(table[:, :-1]), torch.from_numpy(table[:, -1:])
@@ -275,6 +381,7 @@ def train_test_split(X: torch.Tensor, y: torch.Tensor, test_fraction: float = 0.
     """Split (X, y) at random (seeded) into ((X_train, y_train), (X_test, y_test))."""
     check_tensor(X, "X", min_dim=1)
     check_tensor(y, "y", min_dim=1)
+    check_same_device(X=X, y=y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
     if not 0.0 < float(test_fraction) < 1.0:
@@ -297,6 +404,17 @@ def synthetic_data(w: torch.Tensor, b: float, num_examples: int,
     num_examples = check_int(num_examples, "num_examples")
     if not float(noise) >= 0:
         raise ValueError(f"noise must be >= 0, got {noise}.")
+    check_finite(noise, "noise")
+    if isinstance(b, torch.Tensor):
+        finite = bool(torch.isfinite(b).all())
+    elif isinstance(b, numbers.Real) and not isinstance(b, bool):
+        finite = math.isfinite(b)
+    else:
+        raise TypeError(f"b must be a number, got {type(b).__name__}.")
+    if not finite:
+        raise ValueError(f"b must be a finite number, got {b!r}.")
+    if not torch.isfinite(w).all():
+        raise ValueError("w must be finite: it holds NaN or infinite weights.")
     X = torch.normal(0, 1, (num_examples, len(w)), device=w.device)
     y = torch.matmul(X, w) + b
     y += torch.normal(0, noise, y.shape, device=w.device)

@@ -10,6 +10,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from .checks import check_bool
 from .plot import in_jupyter, png_bytes
 
 GLUE_PREFIX = "application/papermill.record/"
@@ -23,6 +24,7 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"glue name must be a Python identifier such as 'test_acc', got {name!r}.")
+    display = check_bool(display, "display")
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         value = value.item()  # a NumPy or torch scalar: store the plain Python number
     if in_jupyter():

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import torch
 
-from .checks import check_int, check_tensor
+from .checks import check_bool, check_int, check_same_device, check_tensor
 
 
 class TensorLoader:
@@ -16,7 +16,8 @@ class TensorLoader:
     from a generator seeded from `seed` (or, when seed is None, from torch's global generator),
     so the same seed gives the same sequence of epochs. The generator's stream is not the one that
     `torch.manual_seed(seed)` gives the global generator (see `shuffle_seed`), so the shuffle never
-    reuses the numbers that drew the weights or the dropout masks.
+    reuses the numbers that drew the weights (or, on the CPU, the dropout masks). The tensors must be
+    on one device. The shuffle is drawn on the CPU, so it is the same on every device.
     """
 
     def __init__(
@@ -41,9 +42,11 @@ class TensorLoader:
         self.batch_size = check_int(batch_size, "batch_size")
         if seed is not None:
             check_int(seed, "seed", minimum=0)
+        if device is None:
+            check_same_device(**{f"tensor {i}": t for i, t in enumerate(tensors)})
         self.tensors = tuple(t.to(device) if device is not None else t for t in tensors)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = check_bool(shuffle, "shuffle")
+        self.drop_last = check_bool(drop_last, "drop_last")
         self.num_examples = n
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)).item())
@@ -72,7 +75,8 @@ def shuffle_seed(seed: int) -> int:
 
     `torch.Generator().manual_seed(s)` draws exactly the numbers that `torch.manual_seed(s)` gives the
     global generator, so a loader seeded with the notebook's own seed would shuffle with numbers that
-    also drew the initial weights (and, in longer runs, the first dropout masks). Chapter 3 measures it:
+    also drew the initial weights (and, in longer runs on the CPU, the first dropout masks; on a GPU
+    the masks come from the GPU's own generator). Chapter 3 measures it on the CPU:
     with the shuffles held fixed, sharing the seed lowered test accuracy after two epochs, although the
     numbers reused fed no trained weight or mask; a derived seed keeps the two roles apart.
     """
@@ -92,4 +96,4 @@ def load_array(data_arrays: tuple[torch.Tensor, ...], batch_size: int,
     """d2l's load_array: an iterator over minibatches of `data_arrays`, shuffled when training."""
     if not isinstance(data_arrays, (tuple, list)):
         raise TypeError("load_array(data_arrays, ...): pass a tuple of tensors, e.g. (X, y).")
-    return TensorLoader(*data_arrays, batch_size=batch_size, shuffle=is_train)
+    return TensorLoader(*data_arrays, batch_size=batch_size, shuffle=check_bool(is_train, "is_train"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -20,6 +21,8 @@ def init_normal(module: nn.Module, std: float = 0.01) -> None:
         raise TypeError(f"init_normal() takes a torch.nn.Module (use net.apply(init_normal)), "
                         f"got {type(module).__name__}.")
     std = check_nonnegative(std, "std")
+    if not math.isfinite(std):
+        raise ValueError(f"std must be finite, got {std}.")
     if isinstance(module, nn.Linear):
         nn.init.normal_(module.weight, std=std)
 

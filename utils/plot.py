@@ -23,6 +23,12 @@ def _is_sequence(value) -> bool:
     return isinstance(value, Sequence) or hasattr(value, "__len__")
 
 
+def _is_limits(value) -> bool:
+    """A pair (low, high) of real numbers, either of which may be None (matplotlib's axis limits)."""
+    return _is_sequence(value) and len(value) == 2 and all(
+        v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool)) for v in value)
+
+
 def _numel(value) -> int:
     """Number of elements of a tensor or array (1 for a scalar)."""
     numel = getattr(value, "numel", None)
@@ -54,8 +60,11 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
     if path.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG files: give a path ending in .png, got {path}.")
     partial = path.with_name(path.name + ".part")
-    partial.write_bytes(png_bytes(fig, dpi))
-    os.replace(partial, path)
+    try:
+        partial.write_bytes(png_bytes(fig, dpi))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed write or rename leaves nothing behind
     return path
 
 
@@ -123,6 +132,9 @@ class Animator:
                 raise ValueError(f"{name} must be 'linear' or 'log', got {scale_!r}.")
         if not fmts:
             raise ValueError("fmts must name at least one line format.")
+        for name, lim in (("xlim", xlim), ("ylim", ylim)):
+            if lim is not None and not _is_limits(lim):
+                raise TypeError(f"{name} must be a pair (low, high) of numbers (either may be None), got {lim!r}.")
         self.fig = Figure(figsize=figsize)
         self.axes = list(np.atleast_1d(self.fig.subplots(nrows, ncols)).ravel())
         self.legend = list(legend or [])

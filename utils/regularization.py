@@ -124,6 +124,11 @@ def param_groups(model: nn.Module, weight_decay: float,
     if clash:
         raise ValueError(f"param_groups() sets {clash} itself: pass weight_decay as the second argument "
                          "and other hyper-parameters (lr=..., momentum=...) as options.")
+    for option in ("lr", "momentum", "dampening", "eps", "alpha", "lr_decay"):
+        if option in options and not isinstance(options[option], torch.Tensor):
+            value = check_nonnegative(options[option], option)  # what torch.optim checks only when given lr=...
+            if not math.isfinite(value):
+                raise ValueError(f"{option} must be finite, got {value}.")
     rule = _no_decay_rule(no_decay)
     names: dict[int, list[str]] = {}
     params: dict[int, nn.Parameter] = {}

@@ -63,7 +63,13 @@ def scale(full: T, smoke: T) -> T:
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's random generators (all devices)."""
+    """Seed Python's, NumPy's and PyTorch's random generators (all devices).
+
+    Seeding alone does not make a GPU run repeat bit for bit: that also needs
+    `torch.use_deterministic_algorithms(True)`, and on CUDA the environment variable
+    CUBLAS_WORKSPACE_CONFIG=:4096:8 set before CUDA starts (else the first cuBLAS matrix product
+    raises a RuntimeError).
+    """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
     seed = int(seed)
@@ -94,8 +100,15 @@ def data_sources() -> dict[str, str]:
     return dict(_SOURCES)
 
 
+def synchronize() -> None:
+    """Wait for the GPU's queued work (CUDA), so that a clock read next times the work, not its launch."""
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def wall_time() -> float:
-    """Seconds since `utils` was imported (in a notebook: since its first cell ran)."""
+    """Seconds since `utils` was imported (in a notebook: since its first cell ran), queued GPU work included."""
+    synchronize()
     return time.perf_counter() - _STARTED
 
 
@@ -115,7 +128,11 @@ def provenance() -> None:
 
 
 class Timer:
-    """Measure elapsed times: start(), stop() records an interval; avg(), sum(), cumsum()."""
+    """Measure elapsed times: start(), stop() records an interval; avg(), sum(), cumsum().
+
+    On a GPU both start() and stop() wait for the queued CUDA work first, so an interval times the
+    work done in it rather than the launching of its kernels.
+    """
 
     def __init__(self) -> None:
         self.times: list[float] = []
@@ -123,10 +140,12 @@ class Timer:
 
     def start(self) -> None:
         """Start (or restart) the clock."""
+        synchronize()
         self._t0 = time.perf_counter()
 
     def stop(self) -> float:
         """Stop the clock, record the interval and return it in seconds."""
+        synchronize()
         self.times.append(time.perf_counter() - self._t0)
         return self.times[-1]
 

@@ -8,28 +8,26 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .checks import check_int
-from .metrics import evaluate_accuracy, num_correct
+from .checks import check_bool, check_int
+from .metrics import count_correct, evaluate_accuracy
 from .plot import Animator
 from .runtime import Timer
 
 
-def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) -> tuple[float, float]:
+def train_epoch(net: Callable, train_iter: Iterable, loss: Callable,
+                updater: torch.optim.Optimizer | Callable[[int], None]) -> tuple[float, float]:
     """Train for one pass over `train_iter`; return (mean training loss, training accuracy).
 
     `updater` is a torch.optim.Optimizer (the loss is averaged before backward) or a function
-    updater(batch_size) for from-scratch SGD (the loss is summed, as in d2l).
+    updater(batch_size) for from-scratch SGD (the loss is summed, as in d2l). The accuracy follows
+    `accuracy()`'s rule; it is NaN where the outputs are not class predictions (a regression), and a
+    row with a NaN score is never correct.
     """
-    if not callable(net):
-        raise TypeError(f"net must be a model or a function, got {type(net).__name__}.")
-    if not callable(loss):
-        raise TypeError(f"loss must be callable, got {type(loss).__name__}.")
+    _check_training(net, loss, updater)
     is_optimizer = isinstance(updater, torch.optim.Optimizer)
-    if not is_optimizer and not callable(updater):
-        raise TypeError("updater must be a torch.optim.Optimizer or a function updater(batch_size).")
     if isinstance(net, nn.Module):
         net.train()
-    total_loss = total_correct = 0.0
+    total_loss = total_correct = unreadable = 0.0
     count = 0
     for X, y in train_iter:
         y_hat = net(X)
@@ -46,12 +44,32 @@ def train_epoch(net: Callable, train_iter: Iterable, loss: Callable, updater) ->
             values.sum().backward()
             updater(X.shape[0])
         with torch.no_grad():  # keep the sums on the device: no sync per batch
+            correct, _, readable = count_correct(y_hat, y)  # same rule as accuracy(); NaN rows count 0
             total_loss = total_loss + values.detach().sum()
-            total_correct = total_correct + num_correct(y_hat, y)  # same rule as accuracy()
+            total_correct = total_correct + correct
+            unreadable = unreadable + ~readable
         count += len(y)
     if count == 0:
         raise ValueError("train_epoch(): the data iterator yielded no examples.")
-    return float(total_loss) / count, float(total_correct) / count
+    accuracy = float("nan") if bool(unreadable) else float(total_correct) / count
+    return float(total_loss) / count, accuracy
+
+
+def _check_training(net: Callable, loss: Callable, updater: object) -> None:
+    """Refuse a model, loss or updater that cannot train, before the first step."""
+    if not callable(net):
+        raise TypeError(f"net must be a model or a function, got {type(net).__name__}.")
+    if not callable(loss):
+        raise TypeError(f"loss must be callable, got {type(loss).__name__}.")
+    if isinstance(updater, torch.optim.Optimizer):
+        params = list(net.parameters()) if isinstance(net, nn.Module) else []
+        if params:  # a Module that registers its parameters (else it may keep them as plain tensors)
+            held = {id(p) for group in updater.param_groups for p in group["params"]}
+            if not any(id(p) in held for p in params):
+                raise ValueError("the optimizer holds none of net's parameters, so training would change "
+                                 "nothing: build it over net.parameters().")
+    elif not callable(updater):
+        raise TypeError("updater must be a torch.optim.Optimizer or a function updater(batch_size).")
 
 
 @dataclass
@@ -77,9 +95,9 @@ class History:
 
 
 def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callable, num_epochs: int,
-        updater, scheduler=None, eval_every: int = 1, ylim=(0.3, 0.9),
-        animator: Animator | None = None, train_eval_iter: Iterable | None = None,
-        plot: bool = True, redraw_every: int = 1,
+        updater: torch.optim.Optimizer | Callable[[int], None], scheduler: object | None = None,
+        eval_every: int = 1, ylim: tuple[float, float] = (0.3, 0.9), animator: Animator | None = None,
+        train_eval_iter: Iterable | None = None, plot: bool = True, redraw_every: int = 1,
         on_epoch: Callable[[int, History], None] | None = None) -> History:
     """Train for `num_epochs`, plotting train loss, train accuracy and test accuracy (d2l's train_ch3).
 
@@ -98,6 +116,14 @@ def fit(net: nn.Module, train_iter: Iterable, test_iter: Iterable, loss: Callabl
     num_epochs = check_int(num_epochs, "num_epochs")
     eval_every = check_int(eval_every, "eval_every")
     redraw_every = check_int(redraw_every, "redraw_every")
+    plot = check_bool(plot, "plot")
+    _check_training(net, loss, updater)  # every check here comes before the first step
+    for name, batches in (("train_iter", train_iter), ("test_iter", test_iter)):
+        if not isinstance(batches, Iterable):
+            raise TypeError(f"{name} must be an iterable of (X, y) batches, e.g. a TensorLoader.")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError("scheduler must be None or have a step() method (e.g. torch.optim.lr_scheduler.StepLR), "
+                        f"got {scheduler!r}.")
     if train_eval_iter is not None and not isinstance(train_eval_iter, Iterable):
         raise TypeError("train_eval_iter must be an iterable of (X, y) batches, e.g. a TensorLoader.")
     if on_epoch is not None and not callable(on_epoch):

@@ -15,29 +15,39 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import check_bool, check_int, check_same_device
+
 _DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)
 
 
 def _check_module(net) -> None:
+    """Refuse what is not an nn.Module."""
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}.")
 
 
 def _check_passes(T) -> int:
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T (the number of stochastic passes) must be a positive int, got {T!r}.")
-    return T
+    """The number of stochastic passes T as an int >= 1 (NumPy integers accepted)."""
+    return check_int(T, "T")  # the number of stochastic passes
 
 
 def _check_probs(probs, name: str = "probs") -> torch.Tensor:
+    """Refuse what is not an (examples, classes) table of probabilities, with a tolerance for its dtype."""
     if not isinstance(probs, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(probs).__name__}.")
+    if not probs.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point probabilities, got dtype {probs.dtype}.")
     if probs.dim() != 2 or probs.shape[0] == 0 or probs.shape[1] < 2:
         raise ValueError(f"{name} must have shape (examples, classes) with classes >= 2, got {tuple(probs.shape)}.")
     if not torch.isfinite(probs).all() or (probs < 0).any():
         raise ValueError(f"{name} must hold finite, non-negative probabilities.")
-    if not torch.allclose(probs.sum(1), torch.ones((), dtype=probs.dtype, device=probs.device), atol=1e-4):
-        raise ValueError(f"each row of {name} must sum to 1 (pass softmax outputs, not logits).")
+    # a row's sum is off by up to about classes x the dtype's rounding step (float16: 1e-3 per entry)
+    atol = max(1.1e-4, probs.shape[1] * torch.finfo(probs.dtype).eps)  # 1.1e-4: allclose's before
+    sums = probs.sum(1, dtype=torch.float32)
+    off = (sums - 1).abs().argmax()
+    if (sums[off] - 1).abs() > atol:
+        hint = "pass softmax outputs, not logits" if (probs > 1).any() else "normalise each row"
+        raise ValueError(f"each row of {name} must sum to 1 ({hint}); row {int(off)} sums to {float(sums[off]):.4g}.")
     return probs
 
 
@@ -48,6 +58,8 @@ def dropout_sampling(net: nn.Module) -> Iterator[nn.Module]:
     modes = {m: m.training for m in net.modules()}
     if not any(isinstance(m, _DROPOUTS) for m in modes):
         raise ValueError("net has no dropout module (nn.Dropout and kin): MC dropout would repeat one prediction.")
+    if not any(isinstance(m, _DROPOUTS) and m.p > 0 for m in modes):
+        raise ValueError("every dropout module of net has p = 0: MC dropout would repeat one prediction.")
     try:
         net.eval()
         for m in net.modules():
@@ -75,8 +87,12 @@ def mc_dropout_probs(net: nn.Module, X: torch.Tensor, T: int, reuse_prefix: bool
     same output on every pass, run once.
     """
     T = _check_passes(T)
+    reuse_prefix = check_bool(reuse_prefix, "reuse_prefix")
     if not isinstance(X, torch.Tensor):
         raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}.")
+    first = next(iter(net.parameters()), None) if isinstance(net, nn.Module) else None
+    if first is not None:
+        check_same_device(X=X, net=first)
     with dropout_sampling(net), torch.no_grad():
         prefix, rest = _split_at_first_dropout(net) if reuse_prefix else (nn.Identity(), net)
         H = prefix(X)
@@ -111,9 +127,8 @@ def reliability_bins(probs: torch.Tensor, y: torch.Tensor, n_bins: int = 15) -> 
         raise ValueError(f"y must be an integer label tensor of shape ({probs.shape[0]},).")
     if ((y < 0) | (y >= probs.shape[1])).any():
         raise ValueError(f"labels in y must lie in [0, {probs.shape[1] - 1}].")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive int, got {n_bins!r}.")
-    probs, y = probs.detach().double().cpu(), y.cpu()
+    n_bins = check_int(n_bins, "n_bins")
+    probs, y = probs.detach().cpu().double(), y.cpu()
     confidence, predicted = probs.max(1)
     correct = (predicted == y).double()
     edges = torch.linspace(0.0, 1.0, n_bins + 1, dtype=torch.float64)
@@ -141,7 +156,7 @@ def auroc(negatives: torch.Tensor, positives: torch.Tensor) -> float:
             raise ValueError(f"{name} must be a non-empty 1-d tensor of scores, got shape {tuple(s.shape)}.")
         if not torch.isfinite(s).all():
             raise ValueError(f"{name} must hold finite scores.")
-    neg, pos = negatives.detach().double().cpu(), positives.detach().double().cpu()
+    neg, pos = negatives.detach().cpu().double(), positives.detach().cpu().double()
     ranks = _average_ranks(torch.cat([neg, pos]))  # Mann-Whitney: AUROC = U / (n_neg n_pos)
     n_neg, n_pos = len(neg), len(pos)
     u = ranks[n_neg:].sum() - n_pos * (n_pos + 1) / 2
