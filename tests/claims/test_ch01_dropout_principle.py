@@ -1,12 +1,15 @@
 """Claims of chapter 1 (source A1 sections 1 and 2.3, the dropout Q&A of A5), checked on the stored run.
 
 Comparisons between settings are asserted through the 95 % interval of their paired difference over
-seeds (glued `_low`/`_high`), never through one seed's outcome.
+seeds (glued `_low`/`_high`), never through one seed's outcome, and only where the interval's nearer
+edge lies at least a fifth of its width from zero: a knife-edge interval is reported, not asserted.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from margins import clear_above
 
 NB = "01_dropout_principle.ipynb"
 
@@ -25,7 +28,8 @@ def test_monte_carlo_matches_mean_and_variance_formulas(v):
 
 
 def test_a5_claim_variance_unchanged_is_contradicted(v):
-    # A5's Q&A: dividing by 1-p keeps the variance unchanged. Measured: the mean stays, the variance grows.
+    # A5's Q&A: dividing by 1-p keeps the variance unchanged. Measured: the mean stays, the variance grows,
+    # by the amount the formula sigma^2/(1-p) + p mu^2/(1-p) predicts from the activations before dropout
     assert abs(v["ch1_relu_mean_after"] - v["ch1_relu_mean_before"]) < 0.01 * v["ch1_relu_mean_before"]
     assert v["ch1_relu_var_ratio"] > 2.0
     assert v["ch1_relu_var_after"] == pytest.approx(v["ch1_relu_var_predicted"], rel=0.01)
@@ -56,46 +60,43 @@ def test_eval_mode_approximates_the_ensemble_of_thinned_networks(v):
     assert v["ch1_ens_test_mse"] == pytest.approx(v["ch1_eval_test_mse"], rel=0.1)
 
 
-def test_in_a1s_own_pairing_of_rates_the_gain_is_not_established(v):
-    # plain at lr 0.001, dropout at lr 0.01: the text says these seeds cannot confirm the gain
-    assert v["ch1_gain_source_pairing_low"] < 0 < v["ch1_gain_source_pairing_high"]
-
-
-@pytest.mark.parametrize("tag", ["gain_small_lr", "gain_large_lr"])
-def test_dropout_lowers_the_test_mse_over_seeds(v, tag):
-    # plain minus dropout test MSE, paired by seed: the whole 95 % interval lies above zero
-    assert v[f"ch1_{tag}_low"] > 0, (v[f"ch1_{tag}_low"], v[f"ch1_{tag}_high"])
-    assert v[f"ch1_{tag}_verdict"] == "holds"
-
-
-@pytest.mark.parametrize("tag", ["lr_plain", "lr_dropout"])
-def test_the_learning_rate_effect_is_not_established(v, tag):
-    # the text says these seeds cannot tell which of the two rates is better for either network
-    assert v[f"ch1_{tag}_low"] < 0 < v[f"ch1_{tag}_high"]
-    assert v[f"ch1_{tag}_verdict"] == "inconclusive"
+def test_the_test_mse_gain_on_a1s_test_points_is_reported_as_not_established(v):
+    # plain minus dropout test MSE on A1's 20 test points, paired over the seeds: at both learning rates the
+    # interval's lower edge lies within a fifth of its width of zero, so the page and the registry call the
+    # gain not established ("inconclusive" by that bar) instead of pinning it; the verdict they glue is
+    # computed with the same rule as `clear_above`. The clear measurement is on uniform test inputs (below).
+    for tag in ("small_lr", "large_lr"):
+        low, high = v[f"ch1_gain_{tag}_low"], v[f"ch1_gain_{tag}_high"]
+        expected = "holds" if clear_above(low, high) else "inconclusive"
+        assert v[f"ch1_gain_{tag}_firm"] == expected, (tag, low, high)
+    assert v["ch1_gain_small_lr_firm"] == "inconclusive"
 
 
 def test_the_plain_net_overfits_more_than_the_dropout_net(v):
-    # mean over seeds: the plain net fits its training points more closely, and its test MSE lies
+    # mean over seeds: the plain net fits its training points far more closely, and its test MSE lies
     # between the true line's and memorisation's
     assert v["ch1_mean_train_plain_large_lr"] < 0.5 * v["ch1_mean_train_dropout_large_lr"]
     assert v["ch1_ref_true_line"] < v["ch1_mean_test_plain_large_lr"] < v["ch1_ref_memorise"]
 
 
 def test_typing_a_keep_probability_into_nn_dropout_underfits(v):
-    # nn.Dropout(0.8) (drop 80 %) against nn.Dropout(0.2) (keep 80 %): training MSE higher, paired by seed
-    assert v["ch1_naming_train_low"] > 0
-    # ... and its test MSE is higher too
-    assert v["ch1_naming_test_low"] > 0
+    # nn.Dropout(0.8) (drop 80 %) minus nn.Dropout(0.2) (keep 80 %), paired by seed: higher training MSE
+    assert clear_above(v["ch1_naming_train_low"], v["ch1_naming_train_high"])
+    # ... and higher test MSE
+    assert clear_above(v["ch1_naming_test_low"], v["ch1_naming_test_high"])
 
 
 def test_on_uniform_test_inputs_dropout_still_helps(v):
-    assert v["ch1_uniform_gain_low"] > 0
+    # plain minus dropout MSE on 1,000 uniform test inputs per seed (lr 0.01), paired by seed
+    assert clear_above(v["ch1_uniform_gain_low"], v["ch1_uniform_gain_high"])
+    assert v["ch1_uniform_gain_firm"] == "holds"
 
 
 @pytest.mark.parametrize("tag", ["small_lr", "large_lr"])
 def test_dropout_curves_are_smoother_and_vary_less_over_seeds(v, tag):
-    # A5's Q&A: dropout's randomness makes the model smoother and more stable. Plain minus dropout, paired
-    # by seed: total variation of the fitted curve, and its distance to the other seeds' mean curve
-    assert v[f"ch1_tv_gain_{tag}_low"] > 0, (v[f"ch1_tv_gain_{tag}_low"], v[f"ch1_tv_gain_{tag}_high"])
-    assert v[f"ch1_spread_gain_{tag}_low"] > 0, (v[f"ch1_spread_gain_{tag}_low"], v[f"ch1_spread_gain_{tag}_high"])
+    # A5's Q&A credits dropout's randomness with a smoother, more stable model. What is measured: dropout
+    # against no dropout, plain minus dropout paired by seed, of the total variation of the fitted curve
+    # and of its distance to the other seeds' mean curve
+    for key in ("tv", "spread"):
+        low, high = v[f"ch1_{key}_gain_{tag}_low"], v[f"ch1_{key}_gain_{tag}_high"]
+        assert clear_above(low, high), (key, low, high)
