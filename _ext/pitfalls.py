@@ -6,6 +6,8 @@ A chapter marks a pitfall with an admonition whose title starts with "Pitfall":
     :class: warning
     A model left in training mode keeps dropping units when you predict with it. ...
 
+    Fix: call `model.eval()` before predicting.
+
     Upstream report: [pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issues/77081)
     :::
 
@@ -14,11 +16,12 @@ A page that holds the directive
     ```{pitfall-list}
     ```
 
-shows every such admonition of the book, chapter by chapter: its title (a link to the admonition), the
-first sentence of its body (the symptom), a link to the section it stands in, and the upstream report where
-the admonition has an "Upstream report:" line. Everything is taken from the parsed chapters when the site
-is built, so the list cannot drift from them. Glue values and math in a title or a first sentence are kept
-as the chapter renders them (the nodes are copied, not their source text).
+shows every such admonition of the book, chapter by chapter, as a cheat sheet: its title (a link to the
+admonition), the first sentence of its body (the symptom), its one-line fix (the paragraph that starts
+"Fix:"), a link to the section it stands in, and the upstream report where the admonition has an
+"Upstream report:" line. Everything is taken from the parsed chapters when the site
+is built, so the list cannot drift from them. Glue values, code and math in a title, a first
+sentence or a fix are kept as the chapter renders them (the nodes are copied, not their source text).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sphinx.util.docutils import SphinxDirective
 
 TITLE = re.compile(r"^\s*Pitfall\b\s*:?\s*")
 UPSTREAM = "Upstream report:"
+FIX = "Fix:"
 # A sentence ends at . ! or ? followed by white space (or the end of the paragraph), except after these.
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "etc.", "Fig.", "Eq.", "approx.", "resp.", "No.")
@@ -96,6 +100,36 @@ def title_nodes(title: nodes.title) -> list[nodes.Node]:
     return out
 
 
+def fix_nodes(admonition: nodes.admonition) -> list[nodes.Node]:
+    """Copies of the inline nodes of the admonition's "Fix:" paragraph, without the "Fix:" itself.
+
+    The fix ends with its paragraph, or where an "Upstream report:" line glued to it begins.
+    """
+    for paragraph in admonition.findall(nodes.paragraph):
+        if not (paragraph.children and isinstance(paragraph[0], nodes.Text)
+                and str(paragraph[0]).lstrip().startswith(FIX)):
+            continue
+        out: list[nodes.Node] = []
+        for index, child in enumerate(paragraph.children):
+            if isinstance(child, nodes.Text):
+                text = str(child)
+                if index == 0:
+                    text = text.lstrip()[len(FIX):].lstrip()
+                if UPSTREAM in text:
+                    text = text[: text.index(UPSTREAM)].rstrip()
+                    if text:
+                        out.append(nodes.Text(text))
+                    break
+                if text:
+                    out.append(nodes.Text(text))
+            else:
+                out.append(child.deepcopy())
+        if out and isinstance(out[-1], nodes.Text):  # the line break before a glued Upstream report line
+            out[-1] = nodes.Text(str(out[-1]).rstrip())
+        return out
+    return []
+
+
 def upstream_reference(admonition: nodes.admonition) -> nodes.reference | None:
     """The link of the admonition's "Upstream report:" paragraph, if it has one."""
     for paragraph in admonition.findall(nodes.paragraph):
@@ -130,6 +164,7 @@ def collect(app, doctree) -> None:
             "anchor": admonition["ids"][0],
             "title": title_nodes(admonition[0]),
             "symptom": first_sentence(body) if body is not None else [],
+            "fix": fix_nodes(admonition),
             "section_anchor": section["ids"][0] if section is not None and section["ids"] else "",
             "section_title": section[0].astext() if section is not None else "",
             "upstream": upstream_reference(admonition),
@@ -168,7 +203,7 @@ def declare_math(app, env) -> list[str]:
     filled in later, so its page is marked here.
     """
     has_math = any(isinstance(node, (nodes.math, nodes.math_block)) or any(node.findall(nodes.math))
-                   for p in getattr(env, "pitfalls", []) for node in [*p["title"], *p["symptom"]]
+                   for p in getattr(env, "pitfalls", []) for node in [*p["title"], *p["symptom"], *p["fix"]]
                    if isinstance(node, nodes.Element))
     if has_math:
         for docname in getattr(env, "pitfall_list_docs", set()):
@@ -192,6 +227,9 @@ class FillPitfallLists(SphinxPostTransform):
             for docname in sorted({p["docname"] for p in pitfalls}):
                 uri = builder.get_relative_uri(here, docname)
                 chapter = env.titles[docname].astext() if docname in env.titles else docname
+                number = env.toc_secnumbers.get(docname, {}).get("")
+                if number:  # the chapter's number, as the numbered table of contents shows it
+                    chapter = ".".join(map(str, number)) + ". " + chapter
                 heading = nodes.rubric("", "", nodes.reference("", chapter, internal=True, refuri=uri))
                 items = nodes.bullet_list(classes=["pitfall-list"])
                 for p in (p for p in pitfalls if p["docname"] == docname):
@@ -212,6 +250,11 @@ class FillPitfallLists(SphinxPostTransform):
             line += nodes.Text(" — ")
             line += [n.deepcopy() for n in p["symptom"]]
         item = nodes.list_item("", line, classes=["pitfall"])
+        if p["fix"]:
+            fix = nodes.paragraph("", "", classes=["pitfall-fix"])
+            fix += nodes.strong("", "Fix: ")
+            fix += [n.deepcopy() for n in p["fix"]]
+            item += fix
         where = nodes.paragraph("", "In ", classes=["pitfall-where"])
         target = f"{uri}#{p['section_anchor']}" if p["section_anchor"] else uri
         where += nodes.reference("", p["section_title"] or "the chapter", internal=True, refuri=target)
@@ -233,4 +276,4 @@ def setup(app):
     app.connect("env-merge-info", merge)
     app.connect("env-get-outdated", outdated)
     app.connect("env-updated", declare_math)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 4}

@@ -37,6 +37,8 @@ A unit survives with probability 0.69, not 0.5. The rest follows, e.g. here.
 mask = torch.randn(3) > 0.5
 ```
 
+Fix: draw the mask with `torch.rand`.
+
 Upstream report: [pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issues/77081)
 :::
 
@@ -57,9 +59,11 @@ def test_find_pitfalls_reads_colon_and_backtick_fences():
     first, second = found
     assert first.symptom == "A unit survives with probability 0.69, not 0.5."
     assert first.upstream == "[pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issues/77081)"
+    assert first.fix == "draw the mask with `torch.rand`."
     assert problems(first) == []
-    assert second.upstream is None
+    assert second.upstream is None and second.fix is None
     assert any("opens with a sentence" in p for p in problems(second))
+    assert any("no `Fix:` line" in p for p in problems(second))
 
 
 def test_first_sentence_ignores_periods_in_code_math_and_abbreviations():
@@ -76,7 +80,7 @@ def test_first_sentence_ignores_periods_in_code_math_and_abbreviations():
     ("[pytorch#77081](https://github.com/pytorch/pytorch/issues/77081)", False),
 ])
 def test_upstream_line_format(line, ok):
-    p = Pitfall("x.ipynb", 0, "Pitfall: t", ["Symptom here.", "", f"Upstream report: {line}"], line)
+    p = Pitfall("x.ipynb", 0, "Pitfall: t", ["Symptom here.", "", "Fix: x.", "", f"Upstream report: {line}"], line)
     assert (problems(p) == []) is ok, problems(p)
 
 
@@ -94,9 +98,38 @@ def test_upstream_line_must_end_the_admonition():
 
 def test_a_long_first_sentence_is_reported_but_glue_counts_short():
     long = "word " * 60 + "end."
-    assert any("characters" in p for p in problems(Pitfall("x", 0, "Pitfall: t", [long], None)))
+    assert any("characters" in p for p in problems(Pitfall("x", 0, "Pitfall: t", [long, "", "Fix: x."], None)))
     glued = "Accuracy is {glue:text}`ch3_a_very_long_glue_name_for_the_accuracy_value_of_the_run:.3f` " * 5 + "."
-    assert problems(Pitfall("x", 0, "Pitfall: t", [glued], None)) == []
+    assert problems(Pitfall("x", 0, "Pitfall: t", [glued, "", "Fix: x."], None)) == []
+
+
+UP = "Upstream report: [pytorch/pytorch#1](https://github.com/pytorch/pytorch/issues/1)"
+
+
+@pytest.mark.parametrize("body, wanted", [
+    (["Symptom. Cause.", "", "Fix: call `model.eval()` first.", "", UP], None),
+    (["Symptom. Cause.", "", "Fix: call `model.eval()` first."], None),
+    (["Symptom. Cause."], "no `Fix:` line"),
+    (["Symptom. Cause.", "Fix: glued to the cause."], "paragraph of its own"),
+    (["Symptom. Cause.", "", "Fix: one line", "and a second one."], "paragraph of its own"),
+    (["Symptom.", "", "Fix: one.", "", "Fix: two."], "one fix per Pitfall"),
+    (["Symptom.", "", "Fix:"], "is empty"),
+    (["Symptom.", "", "Fix: " + "word " * 60], "one line"),
+    (["Fix: first.", "", "Symptom."], "follows the symptom"),
+])
+def test_every_pitfall_has_one_fix_line_of_its_own(body, wanted):
+    upstream = UP.split(": ", 1)[1] if UP in body else None
+    found = problems(Pitfall("x.ipynb", 0, "Pitfall: t", body, upstream))
+    if wanted is None:
+        assert found == []
+    else:
+        assert any(wanted in p for p in found), found
+
+
+def test_the_fix_comes_before_the_upstream_report():
+    body = ["Symptom.", "", UP, "", "Fix: late."]
+    found = problems(Pitfall("x.ipynb", 0, "Pitfall: t", body, UP.split(": ", 1)[1]))
+    assert any("before the `Upstream report:` line" in p for p in found), found
 
 
 def test_plain_strips_markup_for_comparisons():
@@ -116,6 +149,8 @@ Text.
 :class: warning
 A unit survives with probability $1 - \\Phi(p)$, not $1-p$. The rest is not on the list.
 
+Fix: draw the mask with `torch.rand(x.shape) > p`.
+
 Upstream report: [pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issues/77081)
 :::
 
@@ -124,6 +159,8 @@ Upstream report: [pytorch/pytorch#77081](https://github.com/pytorch/pytorch/issu
 :::{admonition} Pitfall: predicting without `model.eval()`
 :class: warning
 Predictions change from one call to the next (see {ref}`mask-label`). More text.
+
+Fix: call `model.eval()` before predicting, as in {ref}`mask-label`.
 Upstream report: [d2l-ai/d2l-en#1093](https://github.com/d2l-ai/d2l-en/issues/1093)
 :::
 
@@ -165,6 +202,9 @@ def test_the_list_page_shows_each_pitfall_with_its_symptom_and_links(built):
     assert "The mask is drawn with" in first and "torch.randn" in first
     assert "A unit survives with probability" in first and "The rest is not on the list" not in first
     assert 'href="ch1.html#the-mask"' in first  # the section
+    assert re.search(r'class="pitfall-fix".*draw the mask with.*torch\.rand\(x\.shape\)</span>', first, re.S)
+    assert "Fix:" not in first.split('class="pitfall-fix"')[0]  # the fix is not part of the symptom
+    assert re.search(r'class="pitfall-fix".*model\.eval\(\).*href="ch1.html#mask-label"', second, re.S)
     assert re.search(r'href="ch1.html#pitfall-the-mask-is-drawn-with-torch-randn"', first)  # the admonition
     assert 'href="https://github.com/pytorch/pytorch/issues/77081"' in first
     assert "Predicting without" in second and 'href="ch1.html#evaluation"' in second

@@ -1,10 +1,11 @@
 """The book's Pitfall admonitions, read from the chapters' markdown (the source side of the Pitfalls page).
 
-The appendix page itself is made by the Sphinx extension _ext/pitfalls.py from the parsed chapters; this
-module reads the same admonitions from the notebooks' source so that tests can check the convention
-(CONTRIBUTING.md) and that the built page lists every one of them.
+The appendix page itself (the cheat sheet: symptom, one-line fix, section) is made by the Sphinx extension
+_ext/pitfalls.py from the parsed chapters; this module reads the same admonitions from the notebooks'
+source so that tests can check the convention (CONTRIBUTING.md) and that the built page lists every one
+of them, each with its fix.
 
-`python -m tools.pitfalls` prints them, one line each, with the problems found.
+`python -m tools.pitfalls` prints them, with their symptom and fix and the problems found.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tools.notebooks import chapter_notebooks
 OPEN = re.compile(r"^(?P<fence>:{3,}|`{3,})\{admonition\}\s*(?P<title>Pitfall\b.*?)\s*$")
 OPTION = re.compile(r"^:[\w-]+:")
 UPSTREAM_LINE = re.compile(r"^Upstream report:\s*(?P<rest>.*)$")
+FIX_LINE = re.compile(r"^Fix:\s*(?P<rest>.*)$")
 UPSTREAM_LINK = re.compile(
     r"^\[(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<number>\d+)\]"
     r"\(https://github\.com/(?P<owner2>[\w.-]+)/(?P<repo2>[\w.-]+)/(?:issues|pull)/(?P<number2>\d+)\)\.?$")
@@ -27,6 +29,7 @@ GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")  # a glued number reads as a
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "etc.", "Fig.", "Eq.", "approx.", "resp.", "No.")
 SYMPTOM_MAX = 240  # characters of plain text: about two printed lines, one sentence a reader takes in
+FIX_MAX = 240  # the fix is one line of the source too: a command, a setting, a rule
 
 
 @dataclass
@@ -57,6 +60,15 @@ class Pitfall:
     def symptom(self) -> str:
         """The first sentence of the body, as markdown."""
         return first_sentence(self.first_paragraph)
+
+    @property
+    def fix(self) -> str | None:
+        """The text after "Fix:" on the admonition's `Fix:` line, as markdown; None without one."""
+        for line in self.body:
+            match = FIX_LINE.match(line.strip())
+            if match:
+                return match.group("rest").strip()
+        return None
 
 
 def first_sentence(text: str) -> str:
@@ -131,6 +143,7 @@ def problems(p: Pitfall) -> list[str]:
     elif (length := len(plain(GLUE_ROLE.sub("0.000", p.symptom)))) > SYMPTOM_MAX:
         found.append(f"{where}: the first sentence (the symptom) has {length} characters "
                      f"(at most {SYMPTOM_MAX}: one line a reader takes in)")
+    found += fix_problems(p, where)
     if p.upstream is not None:
         link = UPSTREAM_LINK.match(p.upstream)
         if not link or link.group("owner", "repo", "number") != link.group("owner2", "repo2", "number2"):
@@ -147,11 +160,35 @@ def problems(p: Pitfall) -> list[str]:
     return found
 
 
+def fix_problems(p: Pitfall, where: str) -> list[str]:
+    """The `Fix:` line: one, a paragraph of one line, after the symptom and before any Upstream report."""
+    lines = [line.strip() for line in p.body]
+    at = [i for i, line in enumerate(lines) if FIX_LINE.match(line)]
+    if not at:
+        return [f"{where}: no `Fix:` line (a paragraph of its own, one line: what to do instead)"]
+    if len(at) > 1:
+        return [f"{where}: {len(at)} `Fix:` lines (one fix per Pitfall; a second pitfall gets its own box)"]
+    i, found = at[0], []
+    if not p.fix:
+        found.append(f"{where}: the `Fix:` line is empty")
+    elif (length := len(plain(GLUE_ROLE.sub("0.000", p.fix)))) > FIX_MAX:
+        found.append(f"{where}: the fix has {length} characters (at most {FIX_MAX}: one line)")
+    if i == 0 or lines[i - 1] or (i + 1 < len(lines) and lines[i + 1]):
+        found.append(f"{where}: the `Fix:` line is a paragraph of its own (blank lines around it, one line)")
+    if not any(lines[:i]):
+        found.append(f"{where}: the `Fix:` line follows the symptom and the cause")
+    upstream = [j for j, line in enumerate(lines) if UPSTREAM_LINE.match(line)]
+    if upstream and upstream[-1] < i:
+        found.append(f"{where}: the `Fix:` line comes before the `Upstream report:` line")
+    return found
+
+
 def main() -> int:
     pitfalls = book_pitfalls()
     bad = 0
     for p in pitfalls:
         print(f"{p.notebook} [{p.cell}] {p.name}\n    symptom: {plain(p.symptom)}"
+              + (f"\n    fix: {plain(p.fix)}" if p.fix else "")
               + (f"\n    upstream: {p.upstream}" if p.upstream else ""))
         for problem in problems(p):
             bad += 1

@@ -8,8 +8,17 @@ browser saw is kept, so the per-page tests and the counting tests below read the
 
 On every page: no console error, no failed or external request; math is typeset by the MathJax the site
 serves itself (no raw `\(`, `\[` or `$$` left in the visible text); no visible machinery (an nbval marker,
-a `utils.glue(` call, the bootstrap cell); exercise solutions hidden until their toggle is clicked. A
-screenshot of chapter 3 is saved to _build/artifacts/ for people to look at.
+a `utils.glue(` call, the bootstrap cell); exercise solutions hidden until their toggle is clicked; no glued
+number in bold; no table wider than its column (one that would need horizontal scrolling, or is clipped),
+and no image shown below 0.6 of its natural width, with the folded boxes closed and again with them all
+opened. A screenshot of chapter 3 is saved to _build/artifacts/ for people to look at.
+
+On each lesson page (chapters 1-7), read at 1280x900 with the folded boxes closed, as a first reading meets
+it, by the rules of tools/reading.py (which measures the same from the stored notebook): the shown prose
+outside deep dives has at most 2,500 words and at most 2 intervals; the deep dives the notebook marks are on
+the page, after the core sections; the Summary has at most 8 items, none repeated, no interval, and a link
+to the Pitfalls cheat sheet; headings carry no number of their own (the numbered table of contents adds
+it). The measures are written to _build/artifacts/reading.json, beside tools.reading's for each chapter.
 
 What the tests expect is derived from the book's own configuration, parsed with yaml: the pages and the
 notebooks from _toc.yml, the Colab link from `repository` and `launch_buttons` in _config.yml.
@@ -32,6 +41,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from tools import reading
 from tools.bootstrap import cell_source
 from tools.notebooks import ROOT
 
@@ -39,6 +49,7 @@ SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "_build" / "artifacts"
 CHROMIUM = os.environ.get("BOOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop screen, as the reader review read the book
 # No network for the browser: any host name other than the local server's resolves to nothing.
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                 "--disable-background-networking", "--disable-component-update",
@@ -156,6 +167,94 @@ SOLUTIONS_JS = """() => Array.from(document.querySelectorAll("div.solution")).ma
     e => e.checkVisibility({opacityProperty: true, visibilityProperty: true}) && e.getBoundingClientRect().height > 0),
 }))"""
 
+# What a first reading meets, by tools/reading.py's rules: the prose of the article with code cells and their
+# outputs, code blocks, folded boxes (dropdown admonitions, solutions, <details>) and deep-dive sections
+# (an h2 section holding an admonition titled "Deep dive") left out. A glued value and a formula count as
+# one word: they come back as the GLUED and MATH placeholders that tools.reading.count_words counts so;
+# `marked` also replaces inline code (CODE), for the interval search. Also returned: the h2 sections in
+# order (deep or not), the Summary's items and links, and every glued value set in bold.
+READING_JS = """() => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const FOLDED = ".dropdown, details, .toggle-hidden";
+  const SKIP = ".cell, pre, script, style, .headerlink, .section-number, .caption-number, .toggle-button, .tb-icon";
+  const visible = e => e.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  const bare = e => { const c = e.cloneNode(true);
+    c.querySelectorAll(".section-number, .headerlink").forEach(x => x.remove()); return c.textContent.trim(); };
+  const sections = Array.from(article.querySelectorAll("section")).filter(s => s.querySelector(":scope > h2"));
+  const isDeep = s => Array.from(s.querySelectorAll(".admonition > .admonition-title"))
+    .some(t => /^\\s*Deep dive\\b/i.test(t.textContent));
+  const deep = sections.filter(isDeep);
+  const words = [], marked = [], seen = new Set();
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || el.closest(SKIP) || el.closest(FOLDED) || deep.some(s => s.contains(el))) continue;
+    const unit = el.closest("mjx-container, .math, .pasted-text");
+    if (unit) {
+      const outer = unit.closest(".pasted-text") || unit.closest(".math") || unit;
+      if (seen.has(outer)) continue;
+      seen.add(outer);
+      if (!visible(outer)) continue;
+      const token = outer.matches(".pasted-text") ? " GLUED " : " MATH ";
+      words.push(token); marked.push(token);
+      continue;
+    }
+    if (!visible(el)) continue;
+    words.push(node.nodeValue);
+    marked.push(el.closest("code") ? " CODE " : node.nodeValue);
+  }
+  const summary = sections.find(s => /^Summary$/i.test(bare(s.querySelector(":scope > h2"))));
+  const items = summary ? Array.from(summary.querySelectorAll(":scope > ul > li, :scope > ol > li")) : [];
+  return {
+    words: words.join(""), marked: marked.join(""),
+    sections: sections.map(s => ({heading: bare(s.querySelector(":scope > h2")), deep: isDeep(s)})),
+    headings: Array.from(article.querySelectorAll("h1, h2")).map(bare),
+    summary: summary ? {items: items.map(li => li.innerText.trim()),
+                        links: Array.from(summary.querySelectorAll("a[href]")).map(a => a.getAttribute("href"))}
+                     : null,
+    bold_glue: Array.from(article.querySelectorAll(".pasted-text"))
+      .filter(g => parseInt(getComputedStyle(g).fontWeight, 10) >= 600).map(g => g.textContent.trim()),
+  };
+}"""
+
+# Tables wider than the column they stand in (the nearest box that clips or scrolls them, else the article),
+# and images drawn below 0.6 of their natural width. `opened` first opens every folded box.
+LAYOUT_JS = """async (opened) => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  if (opened) {
+    document.querySelectorAll("details").forEach(d => { d.open = true; });
+    document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
+    await new Promise(r => setTimeout(r, 300));
+  }
+  const visible = e => e.getClientRects().length > 0 && e.checkVisibility({visibilityProperty: true});
+  const box = article.getBoundingClientRect();
+  const tables = [];
+  for (const t of article.querySelectorAll("table")) {
+    if (!visible(t)) continue;
+    let column = t.parentElement;
+    while (column && column !== article && !/(auto|scroll|hidden|clip)/.test(getComputedStyle(column).overflowX)) {
+      column = column.parentElement;
+    }
+    const r = t.getBoundingClientRect();
+    const room = column && column !== article ? Math.min(column.getBoundingClientRect().right, box.right) : box.right;
+    const over = Math.round(r.right - room);
+    if (over > 1) {
+      const head = Array.from(t.querySelectorAll("th")).map(h => h.textContent.trim()).join(" | ").slice(0, 80);
+      tables.push({width: Math.round(r.width), over, head});
+    }
+  }
+  const images = [];
+  for (const i of article.querySelectorAll("img")) {
+    if (!visible(i) || !i.naturalWidth) continue;
+    const shown = i.getBoundingClientRect().width;
+    if (shown < 0.6 * i.naturalWidth) {
+      images.push({src: (i.currentSrc || i.src).split("/").pop().slice(0, 40), natural: i.naturalWidth,
+                   shown: Math.round(shown), ratio: Math.round(100 * shown / i.naturalWidth) / 100});
+    }
+  }
+  return {tables, images};
+}"""
+
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]+")
 # What must never be visible: nbval markers, glue calls, and the bootstrap cell (any of its longer lines).
 MACHINERY = ("NBVAL", "utils.glue(")
@@ -176,6 +275,8 @@ class Visit:
     raw_tex: list = field(default_factory=list)  # raw TeX delimiters left in the visible prose, with context
     machinery: list = field(default_factory=list)  # MACHINERY strings in the visible text
     solutions: list = field(default_factory=list)  # {id, visible} per exercise solution, as loaded
+    reading: dict = field(default_factory=dict)  # READING_JS's measures, folded boxes closed
+    layout: dict = field(default_factory=dict)  # {"closed": LAYOUT_JS, "opened": LAYOUT_JS} (folded boxes)
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +316,7 @@ def open_page(browser, url):
     Errors: every console error, uncaught exception, failed request, HTTP error, and every request to
     another host (aborted). MathJax has finished typesetting when this returns.
     """
-    page = browser.new_page()
+    page = browser.new_page(viewport=VIEWPORT)
     errors = []
 
     def route(r):
@@ -272,6 +373,9 @@ def visit(browser, base_url):
             result.machinery = [m for m in MACHINERY if m in text]
             result.machinery += [f"bootstrap cell: {line}" for line in BOOTSTRAP_LINES if line in text][:1]
             result.solutions = page.evaluate(SOLUTIONS_JS)
+            result.reading = page.evaluate(READING_JS)
+            result.layout = {"closed": page.evaluate(LAYOUT_JS, False)}
+            result.layout["opened"] = page.evaluate(LAYOUT_JS, True)  # last: it opens every folded box
         finally:
             page.close()
         seen[name] = result
@@ -435,3 +539,128 @@ def test_screenshot_of_chapter_3(browser, base_url):
     finally:
         page.close()
     assert shot.stat().st_size > 10_000
+
+
+# --- A first reading (issue: the lesson first, the evidence one click away) --------------------------------
+
+def shown_words(v: Visit) -> int:
+    """Words of the shown prose outside deep dives, counted as tools/reading.py counts a notebook's."""
+    return reading.count_words(v.reading["words"])
+
+
+def shown_intervals(v: Visit) -> list[str]:
+    return reading.INTERVAL.findall(v.reading["marked"])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_glued_number_is_bold(visit, name):
+    bold = visit(name).reading.get("bold_glue", [])
+    assert bold == [], f"{name}: {len(bold)} glued values in bold, e.g. {bold[:5]}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_table_is_wider_than_its_column(visit, name):
+    for state in ("closed", "opened"):
+        wide = visit(name).layout[state]["tables"]
+        assert wide == [], f"{name}: tables wider than the column (folded boxes {state}): {wide}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_image_is_shrunk_below_six_tenths(visit, name):
+    for state in ("closed", "opened"):
+        small = visit(name).layout[state]["images"]
+        assert small == [], f"{name}: images shown below 0.6 of their width (folded boxes {state}): {small}"
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_the_core_reading_is_at_most_2500_words(visit, doc):
+    words = shown_words(visit(f"{doc}.html"))
+    assert words <= reading.CORE_WORDS, f"{doc}.html: {words} words of shown prose outside deep dives"
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_shown_prose_holds_at_most_two_intervals(visit, doc):
+    found = shown_intervals(visit(f"{doc}.html"))
+    assert len(found) <= reading.SHOWN_INTERVALS, f"{doc}.html: {len(found)} intervals in shown prose: {found}"
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_deep_dives_are_on_the_page_and_come_last(visit, doc):
+    sections = visit(f"{doc}.html").reading["sections"]
+    marked = reading.read_chapter(ROOT / f"{doc}.ipynb").deep_dives
+    deep = [s["heading"] for s in sections if s["deep"]]
+    assert len(deep) == len(marked), f"{doc}.html: deep dives on the page {deep}, in the notebook {marked}"
+    if deep:
+        first = next(i for i, s in enumerate(sections) if s["deep"])
+        late = [s["heading"] for s in sections[first:] if not s["deep"]
+                and not s["heading"].lower().startswith(("summary", "exercises"))]
+        assert late == [], f"{doc}.html: core sections after a deep dive: {late}"
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def repeated_items(items: list[str], overlap: float = 0.7) -> list[tuple[str, str]]:
+    """Pairs of list items that say the same thing: equal, or sharing most of their words (Jaccard)."""
+    pairs = []
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            wa, wb = _words(a), _words(b)
+            if a.strip().lower() == b.strip().lower() or (wa and wb and len(wa & wb) / len(wa | wb) >= overlap):
+                pairs.append((a[:60], b[:60]))
+    return pairs
+
+
+def test_repeated_items_are_found():
+    """Guards the Summary check: a reworded repeat is caught, different bullets are not."""
+    items = ["Weight decay is a Gaussian prior on the weights, with λ the ratio of the variances.",
+             "Weight decay is a Gaussian prior on the weights; λ is the ratio of the variances.",
+             "Choose λ on validation data."]
+    assert repeated_items(items) == [(items[0][:60], items[1][:60])]
+    assert repeated_items(items[1:]) == []
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_the_summary_is_short_and_says_each_thing_once(visit, doc):
+    summary = visit(f"{doc}.html").reading["summary"]
+    assert summary, f"{doc}.html: no Summary section"
+    items = summary["items"]
+    assert 0 < len(items) <= 8, f"{doc}.html: the Summary has {len(items)} items (at most 8)"
+    assert repeated_items(items) == [], f"{doc}.html: the Summary repeats itself: {repeated_items(items)}"
+    intervals = [m for item in items for m in reading.INTERVAL.findall(item)]
+    assert intervals == [], f"{doc}.html: intervals in the Summary: {intervals}"
+    assert any("92_pitfalls" in link for link in summary["links"]), f"{doc}.html: the Summary does not link Appendix C"
+
+
+MANUAL_NUMBER = re.compile(r"^\d+(?:\.\d+)*\.?\s")
+
+
+@pytest.mark.parametrize("doc", LESSONS)
+def test_headings_carry_no_number_of_their_own(visit, doc):
+    """The numbered table of contents numbers chapters and sections (Fig. 4.3, Exercise 4.2): none by hand."""
+    manual = [h for h in visit(f"{doc}.html").reading["headings"] if MANUAL_NUMBER.match(h)]
+    assert manual == [], f"{doc}.html: headings numbered by hand (the build numbers them too): {manual}"
+
+
+def test_reading_measures_are_recorded(visit):
+    """Writes each lesson's measures, the page's beside the notebook's (tools.reading), for people to compare."""
+    table = {}
+    for doc in LESSONS:
+        v = visit(f"{doc}.html")
+        static = reading.read_chapter(ROOT / f"{doc}.ipynb")
+        table[doc] = {
+            "page": {"words": shown_words(v), "intervals": len(shown_intervals(v)),
+                     "deep_dives": [s["heading"] for s in v.reading["sections"] if s["deep"]],
+                     "wide_tables": len(v.layout["closed"]["tables"]),
+                     "wide_tables_opened": len(v.layout["opened"]["tables"]),
+                     "shrunk_images": len(v.layout["closed"]["images"]),
+                     "shrunk_images_opened": len(v.layout["opened"]["images"]),
+                     "bold_glue": len(v.reading["bold_glue"]),
+                     "summary_items": len((v.reading["summary"] or {}).get("items", []))},
+            "notebook": {"words": static.core_words, "intervals": len(static.intervals),
+                         "deep_dives": static.deep_dives},
+        }
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "reading.json").write_text(json.dumps(table, indent=1, ensure_ascii=False), encoding="utf-8")
+    assert all(t["page"]["words"] > 200 for t in table.values()), "prose not found: has the page layout changed?"
