@@ -1,10 +1,14 @@
-"""Claims of chapter 4 (source A2: weight decay from scratch and concise, dropout on an image),
-checked against the values glued in the stored notebook. Comparisons between settings are asserted
-through the 95 % interval of their paired difference over data sets (glued `_low` / `_high`)."""
+"""Claims of chapter 4 (source A2: weight decay from scratch and concise; the deep dive on weight decay
+as a Gaussian prior), checked against the values glued in the stored notebook. Comparisons between
+settings are asserted through the 95 % interval of their paired difference over data sets (glued `_low`
+/ `_high`): a "holds" keeps its nearer edge at least 20 % of the interval's width from zero, and an
+agreement is judged against the margin the notebook states before its run (glued `_margin`)."""
 
 from __future__ import annotations
 
 import pytest
+
+from margins import clear_above
 
 NOTEBOOK = "04_weight_decay.ipynb"
 
@@ -15,8 +19,10 @@ def v(glued_values):
 
 
 def holds(v, name):
-    """The interval of a glued paired difference lies above zero, and its verdict says so."""
-    assert v[name + "_low"] > 0, f"{name}: interval [{v[name + '_low']}, {v[name + '_high']}] reaches zero"
+    """The interval of a glued paired difference lies above zero, clear of it by at least 20 % of its
+    width, and its verdict says so."""
+    low, high = v[name + "_low"], v[name + "_high"]
+    assert clear_above(low, high), f"{name}: interval [{low}, {high}] too close to zero"
     assert v[name + "_verdict"] == "holds"
 
 
@@ -43,9 +49,16 @@ def test_decay_removes_exactly_the_unseen_components(v):
 
 
 def test_the_undecayed_bias_explains_the_gap_on_the_first_data_set(v):
+    # on the first data set neither decayed run beats ignoring x, and lambda = 3 ends above lambda = 15
+    assert v["ch4_mean_predictor_test"] < v["ch4_test_wd15"] < v["ch4_test_wd3"]
     # the same weights with the true bias beat ignoring x, although the trained bias does not
     assert v["ch4_test_true_b_wd3"] < v["ch4_mean_predictor_test"] < v["ch4_test_wd3"]
     assert abs(v["ch4_bias_wd3"] - 0.05) > abs(v["ch4_bias_wd15"] - 0.05)
+
+
+def test_over_data_sets_the_order_of_lambda_3_and_15_is_not_firm(v):
+    # the prose calls it "not firm": the interval does not clear zero, and the glued verdict says so
+    assert v["ch4_d15v3_verdict"] == "inconclusive"
 
 
 def test_a_shared_seed_for_data_and_weights_hides_the_overfitting(v):
@@ -79,27 +92,14 @@ def test_the_lambda_chosen_on_validation_beats_no_decay(v, prefix):
 def test_from_the_source_start_the_curve_is_an_l_not_a_u(v):
     # whatever the right arm does, it is tiny next to the fall on the left (both through their intervals)
     assert max(abs(v["ch4_right_low"]), abs(v["ch4_right_high"])) < 1e-3 * v["ch4_left_low"]
+    # whether the largest lambda is worse than the chosen one is not established: the prose says the
+    # data sets cannot tell, and that is the verdict the chapter glues
+    assert v["ch4_right_verdict"] == "inconclusive"
 
 
 def test_the_initialisation_decides_what_decay_buys(v):
     assert v["ch4_small_sweep_test_wd0"] < v["ch4_sweep_test_wd0"] / 1000
     assert v["ch4_small_sweep_drop_ratio"] < 10 < 1000 < v["ch4_sweep_drop_ratio"]
-
-
-# --- the image section ------------------------------------------------------------------------
-
-def test_the_red_channel_is_not_the_grayscale_image(v):
-    assert v["ch4_red_gray_mad"] > 0.05
-    assert v["ch4_red_mean"] > v["ch4_gray_mean"]
-
-
-def test_neighbouring_pixels_are_highly_correlated(v):
-    assert v["ch4_neighbour_corr"] > 0.9
-
-
-def test_the_double_loop_is_far_slower_than_conv2d(v):
-    assert v["ch4_corr2d_size"] == "300×451", "FULL times the loop on the whole photograph"
-    assert v["ch4_corr2d_speedup"] > 100
 
 
 # --- worked solutions -----------------------------------------------------------------------
@@ -130,12 +130,16 @@ def test_sgd_with_weight_decay_reaches_the_ridge_solution(v):
     assert v["ch4_sgd_gap_end"] < 1e-3 * v["ch4_sgd_gap_start"], "minibatches with a decaying step close in too"
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("batch", [20, 5])
-def test_weight_decay_is_lambda_under_a_mean_loss_and_b_lambda_under_a_sum(v, batch):
-    assert v[f"ch4_red_mean_b{batch}_gap_pred"] < 0.05
-    # the summed loss lands on the solution for lambda = wd / B, far from the one for lambda = wd
-    assert v[f"ch4_red_sum_b{batch}_gap_pred"] < 0.05
-    assert v[f"ch4_red_sum_b{batch}_gap_wd"] > 10 * v[f"ch4_red_sum_b{batch}_gap_pred"]
+def test_weight_decay_is_lambda_under_a_mean_loss_and_b_lambda_under_a_sum(v, reduction, batch):
+    # the trained weights sit nearest the ridge solution at the predicted lambda (wd for a mean loss,
+    # wd / B for a sum), at most half as far as from the solutions at half or twice that lambda, so a
+    # factor of two in the theory would fail
+    key = f"ch4_red_{reduction}_b{batch}"
+    assert v[key + "_gap_pred"] < 0.5 * min(v[key + "_gap_half"], v[key + "_gap_double"])
+    if reduction == "sum":  # and far from the solution at lambda = wd
+        assert v[key + "_gap_wd"] > 10 * v[key + "_gap_pred"]
 
 
 def test_nn_mseloss_halves_lambda(v):
@@ -147,22 +151,64 @@ def test_the_leave_one_out_shortcut_equals_refitting(v):
     assert v["ch4_loo_gap"] < 1e-6
 
 
-@pytest.mark.parametrize("method", ["val", "loo", "ev"])
-def test_every_choice_of_lambda_beats_ignoring_x(v, method):
-    holds(v, f"ch4_sel_{method}_vs_mean")
+DESIGNS = ["ch4_sel_", "ch4_sel2_"]  # the chapter's independent inputs, and correlated inputs
 
 
-@pytest.mark.parametrize("pair", ["ev_vs_val", "loo_vs_val", "ev_vs_loo"])
-def test_the_three_choices_are_not_told_apart_on_twenty_examples(v, pair):
-    name = f"ch4_sel_{pair}"
-    assert v[name + "_low"] < 0 < v[name + "_high"]
-    assert v[name + "_verdict"] == "inconclusive"
+@pytest.mark.parametrize("prefix", DESIGNS)
+@pytest.mark.parametrize("method", ["val", "kfold", "loo", "gcv", "ev"])
+def test_every_choice_of_lambda_beats_ignoring_x(v, prefix, method):
+    holds(v, f"{prefix}{method}_vs_mean")
+
+
+@pytest.mark.parametrize("prefix", DESIGNS)
+@pytest.mark.parametrize("pair", ["ev_vs_val", "loo_vs_val", "ev_vs_loo", "kfold_vs_val", "gcv_vs_ev",
+                                  "kfold_vs_ev"])
+def test_the_criteria_agree_within_the_stated_margin(v, prefix, pair):
+    # the margin, stated before the run: a quarter of what the validation split gains over ignoring x
+    margin = v[prefix + "margin"]
+    assert margin == pytest.approx(0.25 * v[prefix + "val_vs_mean_diff"], rel=0.01)
+    assert -margin < v[f"{prefix}{pair}_low"] and v[f"{prefix}{pair}_high"] < margin
+    assert v[f"{prefix}{pair}_agree"] == "holds"
+
+
+@pytest.mark.parametrize("prefix", DESIGNS)
+def test_knowing_the_noise_level_helps_the_evidence(v, prefix):
+    holds(v, prefix + "evs_vs_ev")
 
 
 def test_the_evidence_is_stable_once_the_noise_level_is_known(v):
     # inputs nearly orthogonal: the eigenvalues of Xc Xc^T stay within a factor of a few of d = 200
     assert 50 < v["ch4_sel_s_min"] < v["ch4_sel_s_max"] < 600
-    # the picks of the three methods swing between interpolating and ignoring x; given sigma they do not
-    assert min(v["ch4_sel_val_df_sd"], v["ch4_sel_loo_df_sd"], v["ch4_sel_ev_df_sd"]) > 10 * v["ch4_sel_evs_df_sd"]
-    assert v["ch4_sel_evs_median"] == pytest.approx(0.05, rel=0.5), "the lambda the true weights imply"
+    # the picks of the criteria swing between interpolating and ignoring x; given sigma they do not
+    spread = [v[f"ch4_sel_{m}_df_sd"] for m in ("val", "kfold", "loo", "gcv", "ev")]
+    assert min(spread) > 10 * v["ch4_sel_evs_df_sd"]
+    assert v["ch4_sel_evs_median"] == pytest.approx(v["ch4_prior_lambda_true"], rel=0.5)
     assert v["ch4_sel_evs_ends"] == 0
+
+
+def test_correlated_inputs_spread_the_spectrum_and_the_best_lambda_moves_inside(v):
+    assert v["ch4_sel2_s_max"] > 10 * v["ch4_sel2_s_min"]
+    assert v["ch4_sel_s_max"] < 5 * v["ch4_sel_s_min"]
+    # the best lambda on test is an interior one, near the prior's, on the correlated design only
+    assert v["ch4_sel2_best_ends"] < 0.2 < v["ch4_sel_best_ends"]
+    assert v["ch4_sel2_best_median"] == pytest.approx(v["ch4_sel2_prior_lambda"], rel=0.5)
+    # and the picks of split, leave-one-out and evidence often lie more than a decade apart
+    assert v["ch4_sel2_disagree"] > 0.2
+    # over these data sets the evidence picks an end of the grid less often than the validation split
+    assert v["ch4_sel2_ev_ends"] < v["ch4_sel2_val_ends"]
+    # every criterion's mean test loss lies between the oracle's and that of ignoring x
+    for m in ("val", "kfold", "loo", "gcv", "ev"):
+        assert v["ch4_sel2_best_test"] < v[f"ch4_sel2_{m}_test"] < v["ch4_sel2_mean_test"]
+
+
+@pytest.mark.parametrize("prefix", DESIGNS)
+def test_bishops_re_estimation_finds_the_grid_maximum_of_the_evidence(v, prefix):
+    assert v[prefix + "fp_gap"] < 0.1, "within one step of the grid (0.1 decade)"
+    assert v[prefix + "fp_match"] >= 0.9, "runs off exactly where the grid picks an end"
+
+
+def test_the_prior_lambda_is_close_to_the_best_on_the_closed_form_path(v):
+    # on the chapter's flat design, the prior's lambda loses to the oracle far less than it gains
+    # over ignoring x
+    gain = v["ch4_sel_mean_test"] - v["ch4_sel_prior_test"]
+    assert 0 < v["ch4_sel_best_vs_prior_high"] < 0.2 * gain

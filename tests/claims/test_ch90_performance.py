@@ -260,3 +260,13 @@ def test_every_part_of_the_results_records_when_and_where_it_ran(results):
     for part in [*results["workloads"].values(), results["layout"]]:
         assert part["created"] and part["git"]
     assert results["layout"]["wall_s"] > 0
+
+
+# --- the source's double loop against F.conv2d (chapter 4's source, timed here) ----------------------
+
+def test_the_double_loop_is_far_slower_than_conv2d(glued_values):
+    glued = glued_values(NOTEBOOK)
+    assert glued["ch90_corr2d_size"] == "300×451", "the loop is timed on the whole photograph"
+    assert glued["ch90_timing_repeats"] >= 5, "F.conv2d timed as the best of several runs"
+    # a loop of Python calls per pixel against one vectorised call: orders of magnitude apart
+    assert glued["ch90_corr2d_speedup"] > 100

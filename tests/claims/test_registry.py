@@ -5,9 +5,11 @@ The report page evaluates the same registry on the same values, so the page and 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tools.claims import CLAIMS, Claim
+from tools.claims import CLAIMS, GROUPS, Claim, tally
 from tools.notebooks import chapter_notebooks
 from utils.stats import VERDICTS
 
@@ -41,3 +43,46 @@ def test_a_check_gives_each_verdict_from_its_interval():
     assert claim.evaluate({"lo": -0.01, "hi": 0.03})[1] == "inconclusive"
     boolean = Claim("x.ipynb", "A0", "c", "", "{a}", "a > 1", "holds", "")
     assert boolean.evaluate({"a": 0})[1] == "contradicted"
+
+
+def _registry_rows() -> list[dict]:
+    return [{"kind": c.kind, "identity": c.identity, "verdict": c.verdict} for c in CLAIMS]
+
+
+def test_a_claim_is_an_article_claim_exactly_when_its_source_is_a1_to_a5():
+    assert Claim("x.ipynb", "A3", "c", "", "{a}", "a > 1", "holds", "").kind == "article"
+    assert Claim("x.ipynb", "Gal 2016", "c", "", "{a}", "a > 1", "holds", "").kind == "paper"
+    assert {c.kind for c in CLAIMS} == {"article", "paper"}
+    source = re.compile(r"A[1-5]|(?:van |de )?[A-Z][\w'-]+(?: et al\.)? \d{4}")  # an article, or "<Surname> <year>"
+    assert [c.source for c in CLAIMS if not source.fullmatch(c.source)] == []
+
+
+def test_tally_counts_each_row_once_and_keeps_identities_apart():
+    rows = [{"kind": "article", "identity": False, "verdict": "holds"},
+            {"kind": "paper", "identity": True, "verdict": "holds"},
+            {"kind": "paper", "identity": False, "verdict": "inconclusive"}]
+    counts = tally(rows)
+    assert counts["article"]["holds"] == counts["article"]["total"] == 1
+    assert counts["identity"]["holds"] == counts["identity"]["total"] == 1
+    assert counts["paper"]["holds"] == 0 and counts["paper"]["inconclusive"] == 1
+    registry = tally(_registry_rows())
+    assert sum(registry[g]["total"] for g in GROUPS) == len(CLAIMS)
+    for g in GROUPS:
+        assert sum(registry[g][v] for v in VERDICTS) == registry[g]["total"]
+
+
+def test_the_report_counts_what_the_registry_says(glued_values):
+    """The stored report's counts per kind, and its totals, are the registry's (re-execute it when not)."""
+    report = glued_values("91_reproduction.ipynb")
+    counts = tally(_registry_rows())
+    names = dict(zip(VERDICTS, ("hold", "contradicted", "inconclusive", "not_testable")))
+    expected = {"rep_n_claims": len(CLAIMS), "rep_n_identities": counts["identity"]["total"]}
+    for verdict, name in names.items():
+        expected[f"rep_n_{name}"] = sum(counts[g][verdict] for g in GROUPS)
+    for kind in ("article", "paper"):
+        expected[f"rep_n_{kind}"] = sum(c.kind == kind for c in CLAIMS)
+        expected[f"rep_n_{kind}_findings"] = counts[kind]["total"]
+        for verdict, name in names.items():
+            expected[f"rep_n_{kind}_{name}"] = counts[kind][verdict]
+    stored = {name: report.get(name) for name in expected}
+    assert stored == expected, "chapters/91_reproduction.ipynb is out of date: execute it again"
