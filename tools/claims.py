@@ -213,7 +213,9 @@ CLAIMS: list[Claim] = [
           "Monte-Carlo averaging reaches weight scaling's test error at about k = 50 masks (MNIST)",
           "average of {ch2_ens_passes} sampled masks minus weight scaling, test accuracy, paired over "
           "{ch2_n_seeds} seeds: {ch2_ens_acc_diff:.4f} [{ch2_ens_acc_diff_low:.4f}, {ch2_ens_acc_diff_high:.4f}]; "
-          "same class on >= {ch2_ens_same_class_min:.1%} of test points",
+          "same class on >= {ch2_ens_same_class_min:.1%} of test points; the average of the first k masks "
+          "matches weight scaling's accuracy at a median k of {ch2_ens_k_median:.0f} ({ch2_ens_k_reached} of "
+          "{ch2_n_seeds} seeds within {ch2_ens_passes})",
           "agree(ch2_ens_acc_diff_low, ch2_ens_acc_diff_high, ch2_ex_margin)", "holds",
           "the chapter's {ch2_n_seeds} trained spiral networks 2-{ch2_hidden}-{ch2_hidden}-3 with inverted dropout "
           "on both hidden layers; the exact average is out of reach at this width, so {ch2_ens_passes} sampled "
@@ -521,7 +523,10 @@ CLAIMS: list[Claim] = [
           "",
           "epochs to 95 % of the own final training accuracy (eval mode): A {ch7_epochs_to_95_A:.0f}, "
           "B {ch7_epochs_to_95_B:.0f}; B − A {ch7_converge_delay_B_vs_A:+.1f} "
-          "[{ch7_converge_delay_B_vs_A_low:+.1f}, {ch7_converge_delay_B_vs_A_high:+.1f}] epochs",
+          "[{ch7_converge_delay_B_vs_A_low:+.1f}, {ch7_converge_delay_B_vs_A_high:+.1f}] epochs; against the "
+          "mean of the last three measurements {ch7_delay_last3_B_vs_A:+.1f} [{ch7_delay_last3_B_vs_A_low:+.1f}, "
+          "{ch7_delay_last3_B_vs_A_high:+.1f}]; to a common {ch7_level:.0%} {ch7_delay_level_B_vs_A:+.1f} "
+          "[{ch7_delay_level_B_vs_A_low:+.1f}, {ch7_delay_level_B_vs_A_high:+.1f}]",
           "verdict(ch7_converge_delay_B_vs_A_low, ch7_converge_delay_B_vs_A_high)", "holds",
           "{ch7_n_seeds} seeds; per seed a class-balanced subset of {ch7_n_train:,} training images, "
           "{ch7_epochs} epochs at the source's first-stage rate 0.01 (A fits it: {ch7_best_train_acc_A:.2%}); "

@@ -89,6 +89,13 @@ def test_claim1_B_needs_more_epochs_to_reach_95_percent_of_its_own_final_accurac
     assert g["ch7_verdict_claim1"] == "holds"
 
 
+@pytest.mark.parametrize("reading", ["last3", "level"])
+def test_claim1_holds_under_other_readings_of_converged(g, reading):
+    # against the mean of the last three measurements, and to a common training accuracy (80 %)
+    assert clear_above(*interval(g, f"ch7_delay_{reading}_B_vs_A"))
+    assert g[f"ch7_verdict_claim1_{reading}"] == "holds"
+
+
 def test_claim1_B_lags_A_in_training_accuracy_early_in_the_run(g):
     # A - B at a fixed epoch a third into the run, eval mode
     assert clear_above(*interval(g, "ch7_acc_lag_B_vs_A"))
