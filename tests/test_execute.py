@@ -190,6 +190,8 @@ def test_output_problems():
         "shows a path of the machine": _code([{"output_type": "stream", "name": "stdout",
                                                "text": "saved to /home/me/data\n"}]),
         "was never executed": _code([], count=None),
+        "shows an object's repr": _code([{"output_type": "execute_result", "metadata": {},
+                                          "data": {"text/plain": "<matplotlib.legend.Legend at 0x7f81ff6e8590>"}}]),
     }
     for expected, cell in cases.items():
         problems = output_problems({"cells": [cell]}, "nb.ipynb")

@@ -47,8 +47,12 @@ def test_structure(path):
     code = [c for c in cells if c["cell_type"] == "code"]
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged `parameters` sets the knobs"
-    if path.name < "90":  # lessons set their knobs by mode; appendices only read stored results
-        assert "utils.scale(" in text_of(tagged[0]) or "is_smoke" in text_of(tagged[0])
+    params = text_of(tagged[0])
+    assert "utils.scale(" not in params and "is_smoke" not in params, "the parameter cell shows plain knobs"
+    if path.name < "90":  # lessons shrink their runs for the quick check in the hidden cell that follows
+        after = code[code.index(tagged[0]) + 1]
+        assert "remove-cell" in after.get("metadata", {}).get("tags", [])
+        assert "if utils.is_smoke():" in text_of(after), "the quick check overrides the knobs out of sight"
     checked = [c for c in code if "nbval-check-output" in c.get("metadata", {}).get("tags", [])]
     assert not [c for c in code if "NBVAL" in text_of(c)], "nbval markers are cell tags, not comments on the page"
     assert "remove-cell" in code[0].get("metadata", {}).get("tags", []), "the bootstrap cell stays off the page"

@@ -538,7 +538,7 @@ CLAIMS: list[Claim] = [
           "[{ch7_val_test_gain_B_vs_A_low:+.2%}, {ch7_val_test_gain_B_vs_A_high:+.2%}]; beside it, best of "
           "run {ch7_test_gain_B_vs_A:+.2%} [{ch7_test_gain_B_vs_A_low:+.2%}, {ch7_test_gain_B_vs_A_high:+.2%}], "
           "last epoch {ch7_final_test_gain_B_vs_A:+.2%} [{ch7_final_test_gain_B_vs_A_low:+.2%}, "
-          "{ch7_final_test_gain_B_vs_A_high:+.2%}]; on {ch7_more_images:,} images "
+          "{ch7_final_test_gain_B_vs_A_high:+.2%}]; on {ch7_more_images:,} images ({ch7_more_n_seeds} seeds) "
           "{ch7_more_gain_B_vs_A:+.2%} [{ch7_more_gain_B_vs_A_low:+.2%}, {ch7_more_gain_B_vs_A_high:+.2%}]",
           "verdict(ch7_val_test_gain_B_vs_A_low, ch7_val_test_gain_B_vs_A_high)",
           "inconclusive",

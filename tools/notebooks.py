@@ -11,6 +11,9 @@ CHAPTERS = ROOT / "chapters"
 
 # Paths of a machine or kernel that must not appear in stored outputs.
 MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/Users/|/content/|site-packages|ipykernel_\d+|[A-Z]:\\\\)")
+# The repr a cell's last expression leaves when it returns an object (`<matplotlib.legend.Legend at 0x7f…>`):
+# noise on the page, and different on every run.
+OBJECT_REPR = re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-f]+>")
 
 
 def chapter_notebooks() -> list[Path]:
@@ -39,4 +42,6 @@ def output_problems(nb: dict, label: str = "notebook") -> list[str]:
                 {k: v for k, v in data.items() if "image/" not in k})
             if MACHINE_PATH.search(text):
                 problems.append(f"{label}: code cell {i} output shows a path of the machine")
+            if kind == "execute_result" and OBJECT_REPR.search("".join(data.get("text/plain", ""))):
+                problems.append(f"{label}: code cell {i} shows an object's repr (end its last line with `;`)")
     return problems

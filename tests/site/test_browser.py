@@ -10,8 +10,9 @@ On every page: no console error, no failed or external request; math is typeset 
 serves itself (no raw `\(`, `\[` or `$$` left in the visible text); no visible machinery (an nbval marker,
 a `utils.glue(` call, the bootstrap cell); exercise solutions hidden until their toggle is clicked; no glued
 number in bold; no table wider than its column (one that would need horizontal scrolling, or is clipped),
-and no image shown below 0.6 of its natural width, with the folded boxes closed and again with them all
-opened. A screenshot of chapter 3 is saved to _build/artifacts/ for people to look at.
+no code or output block that scrolls sideways, and no image shown below 0.6 of its natural width, with the
+folded boxes closed and again with them all opened. A screenshot of chapter 3 is saved to _build/artifacts/
+for people to look at.
 
 On each lesson page (chapters 1-7), read at 1280x900 with the folded boxes closed, as a first reading meets
 it, by the rules of tools/reading.py (which measures the same from the stored notebook): the shown prose
@@ -218,7 +219,8 @@ READING_JS = """() => {
 }"""
 
 # Tables wider than the column they stand in (the nearest box that clips or scrolls them, else the article),
-# and images drawn below 0.6 of their natural width. `opened` first opens every folded box.
+# images drawn below 0.6 of their natural width, and code or output blocks that need horizontal scrolling.
+# `opened` first opens every folded box.
 LAYOUT_JS = """async (opened) => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
   if (opened) {
@@ -252,7 +254,14 @@ LAYOUT_JS = """async (opened) => {
                    shown: Math.round(shown), ratio: Math.round(100 * shown / i.naturalWidth) / 100});
     }
   }
-  return {tables, images};
+  const code = [];
+  for (const pre of article.querySelectorAll("pre")) {
+    if (!visible(pre) || pre.scrollWidth <= pre.clientWidth + 1) continue;
+    const lines = pre.innerText.split("\\n");
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+    code.push({over: pre.scrollWidth - pre.clientWidth, chars: longest.length, line: longest.slice(0, 80)});
+  }
+  return {tables, images, code};
 }"""
 
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]+")
@@ -563,6 +572,14 @@ def test_no_table_is_wider_than_its_column(visit, name):
     for state in ("closed", "opened"):
         wide = visit(name).layout[state]["tables"]
         assert wide == [], f"{name}: tables wider than the column (folded boxes {state}): {wide}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_code_needs_horizontal_scrolling(visit, name):
+    """Code lines of up to 88 characters fit the column (_static/book.css); printed lines wrap."""
+    for state in ("closed", "opened"):
+        wide = visit(name).layout[state]["code"]
+        assert wide == [], f"{name}: code blocks that scroll sideways (folded boxes {state}): {wide}"
 
 
 @pytest.mark.parametrize("name", PAGES)
