@@ -10,9 +10,9 @@ On every page: no console error, no failed or external request; math is typeset 
 serves itself (no raw `\(`, `\[` or `$$` left in the visible text); no visible machinery (an nbval marker,
 a `utils.glue(` call, the bootstrap cell); exercise solutions hidden until their toggle is clicked; no glued
 number in bold; no table wider than its column (one that would need horizontal scrolling, or is clipped),
-no code or output block that scrolls sideways, and no image shown below 0.6 of its natural width, with the
-folded boxes closed and again with them all opened. A screenshot of chapter 3 is saved to _build/artifacts/
-for people to look at.
+no code or output block that scrolls sideways (also at 960, 1200 and 1440 px), and no image shown below 0.6
+of its natural width, with the folded boxes closed and again with them all opened. A screenshot of chapter 3
+is saved to _build/artifacts/ for people to look at.
 
 On each lesson page (chapters 1-7), read at 1280x900 with the folded boxes closed, as a first reading meets
 it, by the rules of tools/reading.py (which measures the same from the stored notebook): the shown prose
@@ -580,6 +580,22 @@ def test_no_code_needs_horizontal_scrolling(visit, name):
     for state in ("closed", "opened"):
         wide = visit(name).layout[state]["code"]
         assert wide == [], f"{name}: code blocks that scroll sideways (folded boxes {state}): {wide}"
+
+
+@pytest.mark.parametrize("width", [960, 1200, 1440])
+def test_code_fits_at_other_laptop_widths(browser, base_url, width):
+    """The narrow ranges of _static/book.css (960-1099 px, 1200-1279 px) and a wide screen, boxes opened."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        wide = {}
+        for name in [f"{doc}.html" for doc in NOTEBOOKS]:
+            page.goto(base_url + name, wait_until="load")
+            code = page.evaluate(LAYOUT_JS, True)["code"]
+            if code:
+                wide[name] = code
+    finally:
+        page.close()
+    assert wide == {}, f"code blocks that scroll sideways at {width} px: {wide}"
 
 
 @pytest.mark.parametrize("name", PAGES)
