@@ -567,19 +567,22 @@ def test_no_glued_number_is_bold(visit, name):
     assert bold == [], f"{name}: {len(bold)} glued values in bold, e.g. {bold[:5]}"
 
 
+def assert_layout_clean(v: Visit, kind: str, what: str) -> None:
+    """No element of LAYOUT_JS's `kind` found on the page, with the folded boxes closed and opened."""
+    for state in ("closed", "opened"):
+        found = v.layout[state][kind]
+        assert found == [], f"{v.name}: {what} (folded boxes {state}): {found}"
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_no_table_is_wider_than_its_column(visit, name):
-    for state in ("closed", "opened"):
-        wide = visit(name).layout[state]["tables"]
-        assert wide == [], f"{name}: tables wider than the column (folded boxes {state}): {wide}"
+    assert_layout_clean(visit(name), "tables", "tables wider than the column")
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_no_code_needs_horizontal_scrolling(visit, name):
     """Code lines of up to 88 characters fit the column (_static/book.css); printed lines wrap."""
-    for state in ("closed", "opened"):
-        wide = visit(name).layout[state]["code"]
-        assert wide == [], f"{name}: code blocks that scroll sideways (folded boxes {state}): {wide}"
+    assert_layout_clean(visit(name), "code", "code blocks that scroll sideways")
 
 
 @pytest.mark.parametrize("width", [960, 1200, 1440])
@@ -600,9 +603,7 @@ def test_code_fits_at_other_laptop_widths(browser, base_url, width):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_no_image_is_shrunk_below_six_tenths(visit, name):
-    for state in ("closed", "opened"):
-        small = visit(name).layout[state]["images"]
-        assert small == [], f"{name}: images shown below 0.6 of their width (folded boxes {state}): {small}"
+    assert_layout_clean(visit(name), "images", "images shown below 0.6 of their width")
 
 
 @pytest.mark.parametrize("doc", LESSONS)
